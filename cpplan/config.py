@@ -1,0 +1,91 @@
+"""Settings from CPPLAN_* environment variables, checked at start-up."""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = ("ky", "ru", "en")
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the message says which and how to fix it."""
+
+
+def _bool(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(environ: dict[str, str] | None = None) -> dict:
+    """Return the Flask settings read from CPPLAN_* variables (unset ones take defaults)."""
+    env = os.environ if environ is None else environ
+    idle_hours = env.get("CPPLAN_IDLE_TIMEOUT_HOURS", "8")
+    try:
+        idle = timedelta(hours=float(idle_hours))
+    except ValueError as exc:
+        raise ConfigError(f"CPPLAN_IDLE_TIMEOUT_HOURS must be a number of hours, not {idle_hours!r}") from exc
+    https = _bool(env.get("CPPLAN_HTTPS"))
+    settings = {
+        "SECRET_KEY": env.get("CPPLAN_SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": env.get("CPPLAN_DATABASE_URL"),
+        "BABEL_DEFAULT_LOCALE": env.get("CPPLAN_DEFAULT_LOCALE", "ky"),
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Bishkek",
+        "RATELIMIT_STORAGE_URI": env.get("CPPLAN_RATELIMIT_STORAGE_URI", "memory://"),
+        "CPPLAN_MIN_CELL": int(env.get("CPPLAN_MIN_CELL", "5")),
+        "CPPLAN_MIN_CELL_SENSITIVE": int(env.get("CPPLAN_MIN_CELL_SENSITIVE", "10")),
+        "CPPLAN_DEMO": _bool(env.get("CPPLAN_DEMO")),
+        "CPPLAN_LOGIN_MAX_FAILURES": int(env.get("CPPLAN_LOGIN_MAX_FAILURES", "5")),
+        "CPPLAN_LOGIN_WINDOW_MINUTES": int(env.get("CPPLAN_LOGIN_WINDOW_MINUTES", "15")),
+        "PERMANENT_SESSION_LIFETIME": idle,
+        "SESSION_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_SECURE": https,
+        "PREFERRED_URL_SCHEME": "https" if https else "http",
+        "MAX_CONTENT_LENGTH": int(env.get("CPPLAN_MAX_CONTENT_LENGTH", str(2 * 1024 * 1024))),
+    }
+    if _bool(env.get("CPPLAN_DEBUG")):
+        settings["DEBUG"] = True
+    return {k: v for k, v in settings.items() if v is not None}
+
+
+DEFAULTS = {
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_REFRESH_EACH_REQUEST": True,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+    "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
+    "LANGUAGES": LANGUAGES,
+    "RATELIMIT_HEADERS_ENABLED": False,
+    "RATELIMIT_DEFAULT": "300 per minute",
+    "SEND_FILE_MAX_AGE_DEFAULT": 7 * 24 * 3600,
+}
+
+
+def check(app) -> None:
+    """Raise ConfigError with a clear message when the settings cannot run the app."""
+    cfg = app.config
+    relaxed = cfg.get("DEBUG") or cfg.get("TESTING") or cfg.get("CPPLAN_DEMO")
+    if not cfg.get("SECRET_KEY"):
+        if not relaxed:
+            raise ConfigError(
+                "CPPLAN_SECRET_KEY is not set. Set it to a long random value, e.g. "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'` "
+                "(only debug and demo modes run without one)."
+            )
+        cfg["SECRET_KEY"] = os.urandom(32).hex()
+    locale = cfg["BABEL_DEFAULT_LOCALE"]
+    if locale not in LANGUAGES:
+        raise ConfigError(f"CPPLAN_DEFAULT_LOCALE={locale!r} is not one of {', '.join(LANGUAGES)}.")
+    for lang in LANGUAGES:
+        mo = ROOT / "translations" / lang / "LC_MESSAGES" / "messages.mo"
+        if not mo.exists():
+            raise ConfigError(
+                f"The {lang!r} catalogue is not compiled ({mo} is missing). "
+                "Run `pybabel compile -d translations`."
+            )
+    minimums = (cfg["CPPLAN_MIN_CELL"], cfg["CPPLAN_MIN_CELL_SENSITIVE"])
+    if min(minimums) < 1:
+        raise ConfigError("CPPLAN_MIN_CELL and CPPLAN_MIN_CELL_SENSITIVE must be at least 1.")

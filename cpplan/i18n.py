@@ -1,0 +1,77 @@
+"""Locale selection, formatting for the locale, and multilingual fields with fallback."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from babel.numbers import format_currency, format_decimal
+from flask import current_app, request, session
+from flask_babel import format_date as _format_date
+from flask_babel import get_locale
+from flask_login import current_user
+
+from .config import LANGUAGES
+
+LANGUAGE_NAMES = {"ky": "Кыргызча", "ru": "Русский", "en": "English"}
+# Babel prints "KGS" for plain ru; ru_KG gives "сом" with the same Russian conventions.
+FORMAT_LOCALES = {"ky": "ky", "ru": "ru_KG", "en": "en"}
+
+
+def select_locale() -> str:
+    """Return the request's language: ?lang= > user's preference > session > Accept-Language > default."""
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        session["lang"] = asked
+        return asked
+    if current_user.is_authenticated and current_user.locale in LANGUAGES:
+        return current_user.locale
+    if session.get("lang") in LANGUAGES:
+        return session["lang"]
+    best = request.accept_languages.best_match(LANGUAGES)
+    return best or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_language() -> str:
+    """Return the two-letter code of the language the page is rendered in."""
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]).split("_")[0]
+
+
+def localized(obj, field: str, lang: str | None = None) -> str:
+    """Return obj.<field>_<lang>, falling back through the other languages to ''."""
+    lang = lang or current_language()
+    order = [lang] + [code for code in LANGUAGES if code != lang]
+    for code in order:
+        value = getattr(obj, f"{field}_{code}", None)
+        if value:
+            return value
+    return ""
+
+
+def format_money(amount: Decimal | int | None, lang: str | None = None) -> str:
+    """Return an exact KGS amount formatted for the language ("сом" in ky and ru)."""
+    if amount is None:
+        return ""
+    locale = FORMAT_LOCALES[lang or current_language()]
+    return format_currency(Decimal(amount), "KGS", locale=locale)
+
+
+def format_number(value: int | Decimal | None, lang: str | None = None) -> str:
+    """Return a number with the locale's grouping and decimal signs."""
+    if value is None:
+        return ""
+    return format_decimal(value, locale=FORMAT_LOCALES[lang or current_language()])
+
+
+def format_day(value: date | datetime | None, style: str = "medium") -> str:
+    """Return a date in the current locale's format."""
+    return "" if value is None else _format_date(value, style)
+
+
+def init_app(app) -> None:
+    """Register the template helpers that format for the current language."""
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.filters.update(money=format_money, number=format_number, day=format_day)
+    app.jinja_env.globals.update(
+        localized=localized, current_language=current_language,
+        LANGUAGES=LANGUAGES, LANGUAGE_NAMES=LANGUAGE_NAMES,
+    )

@@ -1,0 +1,1 @@
+"""Municipalities, areas, working groups, organisations, memberships, roles and the planning guide."""

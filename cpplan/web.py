@@ -1,0 +1,109 @@
+"""Security headers, the CSP nonce, error pages, the language switcher and the health check."""
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlencode
+
+from flask import Blueprint, current_app, g, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+bp = Blueprint("web", __name__)
+
+ERRORS = {
+    400: (_l("Bad request"), _l("The request could not be understood. Check what you entered and try again.")),
+    401: (_l("Please log in"), _l("You need to log in to see this page.")),
+    403: (_l("Not allowed"), _l("Your account does not have permission for this page. Ask your municipality's coordinator if you need access.")),
+    404: (_l("Page not found"), _l("There is no page at this address. Check the link, or start again from the home page.")),
+    405: (_l("Not allowed"), _l("This page cannot be used this way.")),
+    413: (_l("Too large"), _l("What you sent is too large. Send a smaller file or shorter text.")),
+    429: (_l("Too many requests"), _l("You sent too many requests in a short time. Wait a few minutes and try again.")),
+    500: (_l("Something went wrong"), _l("The server had a problem and nothing was saved. Try again in a moment.")),
+    503: (_l("Temporarily unavailable"), _l("The service is busy or under maintenance. Try again in a few minutes.")),
+}
+
+
+def csp_nonce() -> str:
+    """Return this request's nonce for the one inline script a page may need."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def lang_url(code: str) -> str:
+    """Return the current page's address in another language."""
+    args = request.args.copy()
+    args["lang"] = code
+    return f"{request.path}?{urlencode(list(args.items(multi=True)))}"
+
+
+def set_security_headers(response):
+    """Add CSP and the other security headers to every response."""
+    nonce = g.get("csp_nonce")
+    script = f"'self' 'nonce-{nonce}'" if nonce else "'self'"
+    # Leaflet writes style attributes, so pages that draw a map allow them.
+    style = "'self' 'unsafe-inline'" if g.get("inline_styles") else "'self'"
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'none'; script-src {script}; style-src {style}; img-src 'self' data:; "
+        "font-src 'self'; connect-src 'self'; manifest-src 'self'; worker-src 'self'; "
+        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(self), payment=()"
+    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Cache-Control", "no-store")
+        response.vary.add("Cookie")
+    return response
+
+
+def render_error(code: int, message: str | None = None):
+    """Return the translated error page for an HTTP status."""
+    title, default = ERRORS.get(code, ERRORS[500])
+    return render_template("error.html", code=code, title=title, message=message or default), code
+
+
+def handle_http_error(error: HTTPException):
+    """Render any HTTP error as a translated page (a ready response, e.g. a redirect, passes)."""
+    if error.response is not None:
+        return error.response
+    db.session.rollback()
+    return render_error(error.code or 500)
+
+
+def handle_csrf_error(error: CSRFError):
+    """Explain a missing or stale form token in the user's language."""
+    db.session.rollback()
+    return render_error(400, _("The form had expired or was sent from another page, so nothing was saved. "
+                               "Go back, reload the page and send it again."))
+
+
+def handle_unexpected(error: Exception):
+    """Log the error and show the translated 500 page; nothing half-written is kept."""
+    db.session.rollback()
+    current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+    return render_error(500)
+
+
+def init_app(app) -> None:
+    """Register headers, error handlers and template helpers."""
+    app.after_request(set_security_headers)
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected)
+    app.jinja_env.globals.update(csp_nonce=csp_nonce, lang_url=lang_url)
+
+
+@bp.route("/healthz")
+def healthz():
+    """Return 200 when the database answers."""
+    db.session.execute(db.text("SELECT 1"))
+    return {"status": "ok"}
