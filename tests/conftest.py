@@ -1,0 +1,119 @@
+"""Fixtures: a fresh app and database per test (SQLite, or PostgreSQL with CPPLAN_TEST_DATABASE_URL)."""
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+
+from cpplan import create_app
+from cpplan.accounts.models import User
+from cpplan.extensions import db
+from cpplan.municipalities.models import Area, Membership, Municipality
+
+PASSWORD = "steppe-walnut-apricot-42"
+ROLES = ("coordinator", "facilitator", "member", "police", "viewer")
+
+
+def database_url(tmp_path) -> str:
+    """Return the test database: PostgreSQL when CPPLAN_TEST_DATABASE_URL is set, else a temporary SQLite file."""
+    return os.environ.get("CPPLAN_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.sqlite'}"
+
+
+@pytest.fixture
+def app(tmp_path):
+    """Return an app on an empty schema, dropped again after the test."""
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-0123456789abcdef",
+        "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_ENABLED": True,
+    })
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def create_municipality(slug: str = "kyzyl-suu", **kw) -> Municipality:
+    """Insert a municipality with one area and return it."""
+    values = dict(slug=slug, name_ky="Кызыл-Суу", name_ru="Кызыл-Суу", name_en="Kyzyl-Suu",
+                  region="issyk_kul", kind="aiyl_aimak", population=24800, lat=42.34, lon=78.0)
+    values.update(kw)
+    m = Municipality(**values)
+    m.areas.append(Area(kind="village", name_ky="Борбор", name_ru="Центр", name_en="Centre", lat=42.34, lon=78.0))
+    db.session.add(m)
+    db.session.commit()
+    return m
+
+
+def create_user(email: str, *, role: str | None = None, municipality: Municipality | None = None,
+                is_admin: bool = False, locale: str = "en", password: str = PASSWORD) -> User:
+    """Insert a user, with a role in the municipality when given, and return it."""
+    user = User(email=email, display_name=email.split("@")[0], locale=locale, is_admin=is_admin)
+    user.set_password(password)
+    db.session.add(user)
+    if role:
+        db.session.add(Membership(user=user, municipality=municipality, role=role))
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def world(app):
+    """Return a dict of two municipalities and one user per role in the first (plus an admin and an outsider)."""
+    with app.app_context():
+        home = create_municipality()
+        other = create_municipality("uch-korgon", name_ky="Үч-Коргон", name_ru="Уч-Коргон", name_en="Uch-Korgon",
+                                    region="batken")
+        users = {role: create_user(f"{role}@example.org", role=role, municipality=home) for role in ROLES}
+        users["admin"] = create_user("admin@example.org", is_admin=True)
+        users["outsider"] = create_user("outsider@example.org", role="coordinator", municipality=other)
+        return {"home": home.slug, "other": other.slug,
+                "home_id": home.id, "other_id": other.id,
+                "users": {k: u.email for k, u in users.items()}}
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    """Return a CSRF token from a form page."""
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    assert match, f"no csrf token on {path}"
+    return match.group(1)
+
+
+class Auth:
+    """Log a test client in and out."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email: str, password: str = PASSWORD, follow: bool = False):
+        token = csrf_token(self.client)
+        return self.client.post("/login", data={"email": email, "password": password, "csrf_token": token},
+                                follow_redirects=follow)
+
+    def logout(self):
+        token = csrf_token(self.client, "/account")
+        return self.client.post("/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
