@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
 
 from ..i18n import LANGUAGE_NAMES
@@ -23,7 +24,7 @@ def email_field(label=None) -> StringField:
 
 def language_field() -> SelectField:
     """Return a select of the interface languages."""
-    return SelectField(_l("Language"), choices=list(LANGUAGE_NAMES.items()))
+    return SelectField(_l("Language"), choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()])
 
 
 class NewPasswordMixin:

@@ -5,6 +5,7 @@ import json
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 from wtforms import BooleanField, FloatField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
@@ -23,7 +24,7 @@ def text(label, max_len: int, required: bool = False, **kw) -> StringField:
 
 def choice(label, labels: dict) -> SelectField:
     """Return a select over a dict of code -> translated label."""
-    return SelectField(label, choices=list(labels.items()),
+    return SelectField(label, choices=[SelectChoice(code, text) for code, text in labels.items()],
                        validators=[DataRequired(message=_l("Choose one."))])
 
 

@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func
+from wtforms.fields.choices import SelectChoice
 
 from ..accounts.models import User
 from ..extensions import db
@@ -91,8 +92,8 @@ def group(slug: str):
 
 def _group_form(municipality: Municipality, obj=None) -> GroupMemberForm:
     form = GroupMemberForm(obj=obj)
-    form.organisation_id.choices = [(0, _("— none —"))] + [
-        (org.id, localized(org, "name")) for org in municipality.organisations]
+    form.organisation_id.choices = [SelectChoice(0, _("— none —"))] + [
+        SelectChoice(org.id, localized(org, "name")) for org in municipality.organisations]
     return form
 
 
@@ -201,7 +202,7 @@ def members(slug: str):
                                            (form.display_name.data or "").strip(), current_language())
         db.session.commit()
         flash(_("%(email)s now has the role “%(role)s”.", email=membership.user.email,
-                role=dict(form.role.choices)[form.role.data]), "success")
+                role=labels.ROLE_LABELS[form.role.data]), "success")
         if temporary:
             flash(_("A new account was created. Give this one-time password to the person in private: %(password)s",
                     password=temporary), "warning")
