@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -64,6 +65,22 @@ DEFAULTS = {
 }
 
 
+def _local_secret(instance: Path) -> str:
+    """Return the debug/demo secret key kept in the instance folder, creating it once.
+
+    Kept on disk so that every worker of a demo server signs sessions with the same key.
+    """
+    path = instance / "secret_key"
+    instance.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
 def check(app) -> None:
     """Raise ConfigError with a clear message when the settings cannot run the app."""
     cfg = app.config
@@ -75,7 +92,7 @@ def check(app) -> None:
                 "`python -c 'import secrets; print(secrets.token_hex(32))'` "
                 "(only debug and demo modes run without one)."
             )
-        cfg["SECRET_KEY"] = os.urandom(32).hex()
+        cfg["SECRET_KEY"] = _local_secret(Path(app.instance_path))
     locale = cfg["BABEL_DEFAULT_LOCALE"]
     if locale not in LANGUAGES:
         raise ConfigError(f"CPPLAN_DEFAULT_LOCALE={locale!r} is not one of {', '.join(LANGUAGES)}.")

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Run the whole test suite, browser tests included (installs Chromium through apt when missing).
+# Usage: scripts/test.sh [pytest args]   (CPPLAN_TEST_DATABASE_URL=postgresql://... to run on PostgreSQL)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/venv.sh
+if [ ! -x /usr/bin/chromium ]; then
+  echo "== Installing Chromium for the browser tests =="
+  need_root apt-get update -qq
+  need_root apt-get install -y -qq chromium >/dev/null
+fi
+exec .venv/bin/python -m pytest "$@"
