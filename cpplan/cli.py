@@ -114,6 +114,21 @@ def translate_update() -> None:
              "--ignore-dirs=.* __pycache__ node_modules",
              "--no-wrap", "-o", "translations/messages.pot", ".")
     _pybabel("update", "-i", "translations/messages.pot", "-d", "translations", "--no-wrap", "--ignore-obsolete")
+    _fill_english(ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po")
+
+
+def _fill_english(path: Path) -> None:
+    """Make the English catalogue complete: English is the source language, msgstr = msgid."""
+    from babel.messages.pofile import read_po, write_po
+
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    for message in catalog:
+        if message.id:
+            message.string = message.id
+            message.flags.discard("fuzzy")
+    with path.open("wb") as handle:
+        write_po(handle, catalog, width=0)
 
 
 @translate_cli.command("compile")

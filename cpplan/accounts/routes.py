@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..config import LANGUAGES
-from ..extensions import db, login_manager
+from ..extensions import db, limiter, login_manager
 from . import passwords, throttle
 from .forms import AccountForm, LoginForm, PasswordChangeForm
 from .models import User, utcnow
@@ -75,6 +75,7 @@ def enforce_idle_timeout_and_language() -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("60 per minute", methods=["POST"])  # each attempt costs an argon2 hash: cap the CPU one client can take
 def login():
     """Show the login form; log in, throttling repeated failures."""
     if current_user.is_authenticated:
