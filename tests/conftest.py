@@ -15,18 +15,43 @@ PASSWORD = "steppe-walnut-apricot-42"
 ROLES = ("coordinator", "facilitator", "member", "police", "viewer")
 
 
-def database_url(tmp_path) -> str:
-    """Return the test database: PostgreSQL when CPPLAN_TEST_DATABASE_URL is set, else a temporary SQLite file."""
-    return os.environ.get("CPPLAN_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.sqlite'}"
+@pytest.fixture(scope="session")
+def pg_url():
+    """Return CPPLAN_TEST_DATABASE_URL pointed at a schema of this run's own (None without it).
+
+    A schema per run lets several test runs share one PostgreSQL database without colliding.
+    """
+    url = os.environ.get("CPPLAN_TEST_DATABASE_URL")
+    if not url:
+        yield None
+        return
+    import sqlalchemy as sa
+
+    schema = f"cpplan_test_{os.getpid()}"
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    separator = "&" if "?" in url else "?"
+    yield f"{url}{separator}options=-csearch_path%3D{schema}"
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    engine.dispose()
 
 
 @pytest.fixture
-def app(tmp_path):
+def database_url(tmp_path, pg_url) -> str:
+    """Return the test database: PostgreSQL when CPPLAN_TEST_DATABASE_URL is set, else a temporary SQLite file."""
+    return pg_url or f"sqlite:///{tmp_path / 'test.sqlite'}"
+
+
+@pytest.fixture
+def app(database_url):
     """Return an app on an empty schema, dropped again after the test."""
     app = create_app({
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-0123456789abcdef",
-        "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_ENABLED": True,
     })

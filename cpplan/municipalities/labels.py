@@ -35,4 +35,4 @@ ORGANISATION_KIND_LABELS = {
     "other": _l("Other"),
 }
 GENDER_LABELS = {"female": _l("Woman"), "male": _l("Man"), "unspecified": _l("Not stated")}
-GROUP_ROLE_LABELS = {"chair": _l("Chair"), "secretary": _l("Secretary"), "member": _l("Member")}
+GROUP_ROLE_LABELS = {"member": _l("Member"), "chair": _l("Chair"), "secretary": _l("Secretary")}
