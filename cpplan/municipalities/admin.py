@@ -12,7 +12,7 @@ from ..i18n import localized
 from .forms import AreaForm, ConfirmForm, MembershipForm, MunicipalityForm, UserForm
 from .models import Area, Membership, Municipality
 from .permissions import require
-from .services import add_member, get_or_404
+from .services import add_member, delete_confirmed, get_or_404, owned_or_404, save_if_valid
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -92,21 +92,15 @@ def add_area(slug: str):
                            area_form=form, confirm=ConfirmForm()), 400
 
 
-def _area_or_404(m: Municipality, area_id: int) -> Area:
-    return db.first_or_404(db.select(Area).filter_by(id=area_id, municipality_id=m.id))
-
-
 @bp.route("/municipalities/<slug>/areas/<int:area_id>", methods=["GET", "POST"])
 def area(slug: str, area_id: int):
     """Edit a village or ward."""
     m = get_or_404(slug)
-    item = _area_or_404(m, area_id)
+    item = owned_or_404(Area, m, area_id)
     form = AreaForm(obj=item)
-    if form.validate_on_submit():
-        form.populate_obj(item)
-        db.session.commit()
-        flash(_("Saved."), "success")
-        return redirect(url_for("admin.municipality", slug=slug) + "#areas")
+    saved = save_if_valid(form, item, url_for("admin.municipality", slug=slug) + "#areas")
+    if saved:
+        return saved
     return render_template("admin/area_form.html", form=form, m=m, area=item,
                            confirm=ConfirmForm()), 400 if form.errors else 200
 
@@ -115,12 +109,9 @@ def area(slug: str, area_id: int):
 def delete_area(slug: str, area_id: int):
     """Delete a village or ward."""
     m = get_or_404(slug)
-    item = _area_or_404(m, area_id)
-    if ConfirmForm().validate_on_submit():
-        db.session.delete(item)
-        db.session.commit()
-        flash(_("%(name)s is removed.", name=localized(item, "name")), "success")
-    return redirect(url_for("admin.municipality", slug=slug) + "#areas")
+    item = owned_or_404(Area, m, area_id)
+    return delete_confirmed(item, _("%(name)s is removed.", name=localized(item, "name")),
+                            url_for("admin.municipality", slug=slug) + "#areas")
 
 
 @bp.route("/users")
@@ -211,8 +202,4 @@ def add_membership(user_id: int):
 def delete_membership(membership_id: int):
     """Take away a membership."""
     membership = db.get_or_404(Membership, membership_id)
-    if ConfirmForm().validate_on_submit():
-        db.session.delete(membership)
-        db.session.commit()
-        flash(_("Saved."), "success")
-    return redirect(url_for("admin.user", user_id=membership.user_id) + "#memberships")
+    return delete_confirmed(membership, _("Saved."), url_for("admin.user", user_id=membership.user_id) + "#memberships")

@@ -103,7 +103,7 @@ def register_step(app, key: str, provider: Provider) -> None:
 
 def build(states: dict[str, StepState]) -> list[Step]:
     """Return the steps in cycle order; the first available step not done is the current one."""
-    current = next((k for k in STEPS if k in states and states[k].status != "done"), None)
+    current = next((k for k in STEPS if k in states and states[k].status not in ("done", "unavailable")), None)
     return [
         Step(number=i, key=key, state=states.get(key, StepState("unavailable")),
              is_current=key == current, title=TITLES[key], help=HELP[key])

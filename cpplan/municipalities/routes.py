@@ -14,7 +14,7 @@ from . import guide, labels
 from .forms import ConfirmForm, GroupMemberForm, MembershipForm, OrganisationForm, RoleForm
 from .models import Membership, Municipality, Organisation, WorkingGroupMember
 from .permissions import can, municipalities_of, require
-from .services import add_member, get_or_404, group_counts
+from .services import add_member, delete_confirmed, get_or_404, group_counts, owned_or_404, save_if_valid
 
 bp = Blueprint("municipalities", __name__)
 
@@ -82,12 +82,17 @@ def group(slug: str):
             db.session.commit()
             flash(_("%(name)s is added to the working group.", name=member.name), "success")
             return redirect(url_for("municipalities.group", slug=slug))
+    return _group_page(municipality, form, OrganisationForm(formdata=None))
+
+
+def _group_page(municipality: Municipality, form: GroupMemberForm, org_form: OrganisationForm):
+    """Render the roster page; 400 when one of its forms was sent with errors."""
     counts = group_counts(municipality)
     return render_template(
         "municipalities/group.html", m=municipality, form=form, counts=counts,
-        shares=guide.gender_balance(counts), org_form=OrganisationForm(formdata=None),
+        shares=guide.gender_balance(counts), org_form=org_form,
         can_edit=can("edit_group", municipality), confirm=ConfirmForm(),
-    ), 400 if form.errors else 200
+    ), 400 if form.errors or org_form.errors else 200
 
 
 def _group_form(municipality: Municipality, obj=None) -> GroupMemberForm:
@@ -105,16 +110,12 @@ def _fill_member(member: WorkingGroupMember, form: GroupMemberForm) -> None:
     member.group_role = form.group_role.data
 
 
-def _group_member_or_404(municipality: Municipality, member_id: int) -> WorkingGroupMember:
-    return db.first_or_404(db.select(WorkingGroupMember).filter_by(id=member_id, municipality_id=municipality.id))
-
-
 @bp.route("/m/<slug>/group/<int:member_id>", methods=["GET", "POST"])
 def group_member(slug: str, member_id: int):
     """Edit one person on the roster."""
     municipality = get_or_404(slug)
     require("edit_group", municipality)
-    member = _group_member_or_404(municipality, member_id)
+    member = owned_or_404(WorkingGroupMember, municipality, member_id)
     form = _group_form(municipality, obj=member)
     if form.validate_on_submit():
         _fill_member(member, form)
@@ -130,12 +131,9 @@ def delete_group_member(slug: str, member_id: int):
     """Remove a person from the roster."""
     municipality = get_or_404(slug)
     require("edit_group", municipality)
-    member = _group_member_or_404(municipality, member_id)
-    if ConfirmForm().validate_on_submit():
-        db.session.delete(member)
-        db.session.commit()
-        flash(_("%(name)s is removed from the working group.", name=member.name), "success")
-    return redirect(url_for("municipalities.group", slug=slug))
+    member = owned_or_404(WorkingGroupMember, municipality, member_id)
+    return delete_confirmed(member, _("%(name)s is removed from the working group.", name=member.name),
+                            url_for("municipalities.group", slug=slug))
 
 
 @bp.route("/m/<slug>/organisations", methods=["POST"])
@@ -151,15 +149,7 @@ def add_organisation(slug: str):
         db.session.commit()
         flash(_("%(name)s is added.", name=localized(org, "name")), "success")
         return redirect(url_for("municipalities.group", slug=slug) + "#organisations")
-    counts = group_counts(municipality)
-    return render_template(
-        "municipalities/group.html", m=municipality, form=_group_form(municipality), counts=counts,
-        shares=guide.gender_balance(counts), org_form=form, can_edit=True, confirm=ConfirmForm(),
-    ), 400
-
-
-def _organisation_or_404(municipality: Municipality, org_id: int) -> Organisation:
-    return db.first_or_404(db.select(Organisation).filter_by(id=org_id, municipality_id=municipality.id))
+    return _group_page(municipality, _group_form(municipality), form)
 
 
 @bp.route("/m/<slug>/organisations/<int:org_id>", methods=["GET", "POST"])
@@ -167,13 +157,11 @@ def organisation(slug: str, org_id: int):
     """Edit an organisation."""
     municipality = get_or_404(slug)
     require("edit_group", municipality)
-    org = _organisation_or_404(municipality, org_id)
+    org = owned_or_404(Organisation, municipality, org_id)
     form = OrganisationForm(obj=org)
-    if form.validate_on_submit():
-        form.populate_obj(org)
-        db.session.commit()
-        flash(_("Saved."), "success")
-        return redirect(url_for("municipalities.group", slug=slug) + "#organisations")
+    saved = save_if_valid(form, org, url_for("municipalities.group", slug=slug) + "#organisations")
+    if saved:
+        return saved
     return render_template("municipalities/organisation.html", m=municipality, form=form, org=org,
                            confirm=ConfirmForm()), 400 if form.errors else 200
 
@@ -183,12 +171,9 @@ def delete_organisation(slug: str, org_id: int):
     """Remove an organisation (its people stay on the roster without one)."""
     municipality = get_or_404(slug)
     require("edit_group", municipality)
-    org = _organisation_or_404(municipality, org_id)
-    if ConfirmForm().validate_on_submit():
-        db.session.delete(org)
-        db.session.commit()
-        flash(_("%(name)s is removed.", name=localized(org, "name")), "success")
-    return redirect(url_for("municipalities.group", slug=slug) + "#organisations")
+    org = owned_or_404(Organisation, municipality, org_id)
+    return delete_confirmed(org, _("%(name)s is removed.", name=localized(org, "name")),
+                            url_for("municipalities.group", slug=slug) + "#organisations")
 
 
 @bp.route("/m/<slug>/members", methods=["GET", "POST"])
@@ -217,16 +202,12 @@ def _memberships(municipality: Municipality) -> list[Membership]:
         Membership.municipality_id == municipality.id).order_by(User.email)).all()
 
 
-def _membership_or_404(municipality: Municipality, membership_id: int) -> Membership:
-    return db.first_or_404(db.select(Membership).filter_by(id=membership_id, municipality_id=municipality.id))
-
-
 @bp.route("/m/<slug>/members/<int:membership_id>/role", methods=["POST"])
 def change_role(slug: str, membership_id: int):
     """Change a member's role."""
     municipality = get_or_404(slug)
     require("manage_members", municipality)
-    membership = _membership_or_404(municipality, membership_id)
+    membership = owned_or_404(Membership, municipality, membership_id)
     form = RoleForm(prefix=f"r{membership_id}")
     if form.validate_on_submit():
         if membership.user_id == current_user.id and form.role.data != "coordinator" and not current_user.is_admin:
@@ -245,7 +226,7 @@ def remove_member(slug: str, membership_id: int):
     """Take away a user's role in the municipality."""
     municipality = get_or_404(slug)
     require("manage_members", municipality)
-    membership = _membership_or_404(municipality, membership_id)
+    membership = owned_or_404(Membership, municipality, membership_id)
     if membership.user_id == current_user.id and not current_user.is_admin:
         flash(_("You cannot remove yourself."), "error")
     elif ConfirmForm().validate_on_submit():

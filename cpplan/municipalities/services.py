@@ -3,16 +3,43 @@ from __future__ import annotations
 
 import secrets
 
+from flask import flash, redirect
+from flask_babel import gettext as _
 from sqlalchemy import func
 
 from ..accounts.models import User
 from ..extensions import db
+from .forms import ConfirmForm
 from .models import Membership, Municipality, WorkingGroupMember
 
 
 def get_or_404(slug: str) -> Municipality:
     """Return the municipality with this slug or abort with 404."""
     return db.first_or_404(db.select(Municipality).filter_by(slug=slug))
+
+
+def owned_or_404(model, municipality: Municipality, item_id: int):
+    """Return the row of `model` with this id that belongs to the municipality, or abort with 404."""
+    return db.first_or_404(db.select(model).filter_by(id=item_id, municipality_id=municipality.id))
+
+
+def save_if_valid(form, item, target: str):
+    """Copy a valid submitted form onto item, commit and return a redirect to target (else None)."""
+    if not form.validate_on_submit():
+        return None
+    form.populate_obj(item)
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(target)
+
+
+def delete_confirmed(item, message: str, target: str):
+    """Delete item when the confirmation form is valid, say so, and redirect to target."""
+    if ConfirmForm().validate_on_submit():
+        db.session.delete(item)
+        db.session.commit()
+        flash(message, "success")
+    return redirect(target)
 
 
 def add_member(municipality: Municipality, email: str, role: str, display_name: str,
