@@ -42,7 +42,7 @@ class NamesMixin:
             raise ValidationError(_l("Enter the name in at least one language."))
 
 
-def names(max_len: int = 120):
+def names(max_len: int = 160):
     """Return the three name fields."""
     return (text(_l("Name in Kyrgyz"), max_len), text(_l("Name in Russian"), max_len),
             text(_l("Name in English"), max_len))
@@ -91,7 +91,7 @@ class AreaForm(NamesMixin, FlaskForm):
 
 class OrganisationForm(NamesMixin, FlaskForm):
     kind = choice(_l("Kind"), ORGANISATION_KIND_LABELS)
-    name_ky, name_ru, name_en = names(160)
+    name_ky, name_ru, name_en = names()
 
 
 class GroupMemberForm(FlaskForm):

@@ -19,16 +19,21 @@ GENDERS = ("female", "male", "unspecified")
 GROUP_ROLES = ("chair", "secretary", "member")
 
 
-class Municipality(db.Model):
+class Named:
+    """Names in Kyrgyz, Russian and English, shown through i18n.localized() with fallback."""
+
+    name_ky: Mapped[str] = mapped_column(String(160), default="")
+    name_ru: Mapped[str] = mapped_column(String(160), default="")
+    name_en: Mapped[str] = mapped_column(String(160), default="")
+
+
+class Municipality(Named, db.Model):
     """A town or aiyl aimak that plans crime prevention."""
 
     __tablename__ = "municipalities"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True, index=True)
-    name_ky: Mapped[str] = mapped_column(String(120), default="")
-    name_ru: Mapped[str] = mapped_column(String(120), default="")
-    name_en: Mapped[str] = mapped_column(String(120), default="")
     region: Mapped[str] = mapped_column(String(20))
     district_ky: Mapped[str] = mapped_column(String(120), default="")
     district_ru: Mapped[str] = mapped_column(String(120), default="")
@@ -56,7 +61,7 @@ class Municipality(db.Model):
         return f"<Municipality {self.slug}>"
 
 
-class Area(db.Model):
+class Area(Named, db.Model):
     """A village or ward of a municipality."""
 
     __tablename__ = "areas"
@@ -64,16 +69,13 @@ class Area(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(10), default="village")
-    name_ky: Mapped[str] = mapped_column(String(120), default="")
-    name_ru: Mapped[str] = mapped_column(String(120), default="")
-    name_en: Mapped[str] = mapped_column(String(120), default="")
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
 
     municipality: Mapped[Municipality] = relationship(back_populates="areas")
 
 
-class Organisation(db.Model):
+class Organisation(Named, db.Model):
     """An organisation of the municipality that plans name as lead or partner."""
 
     __tablename__ = "organisations"
@@ -81,9 +83,6 @@ class Organisation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20), default="other")
-    name_ky: Mapped[str] = mapped_column(String(160), default="")
-    name_ru: Mapped[str] = mapped_column(String(160), default="")
-    name_en: Mapped[str] = mapped_column(String(160), default="")
 
     municipality: Mapped[Municipality] = relationship(back_populates="organisations")
 
