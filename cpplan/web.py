@@ -17,9 +17,9 @@ bp = Blueprint("web", __name__)
 ERRORS = {
     400: (_l("Bad request"), _l("The request could not be understood. Check what you entered and try again.")),
     401: (_l("Please log in"), _l("You need to log in to see this page.")),
-    403: (_l("Not allowed"), _l("Your account does not have permission for this page. Ask your municipality's coordinator if you need access.")),
+    403: (_l("No access"), _l("Your account does not have permission for this page. Ask your municipality's coordinator if you need access.")),
     404: (_l("Page not found"), _l("There is no page at this address. Check the link, or start again from the home page.")),
-    405: (_l("Not allowed"), _l("This page cannot be used this way.")),
+    405: (_l("Not possible here"), _l("This page cannot be used this way.")),
     413: (_l("Too large"), _l("What you sent is too large. Send a smaller file or shorter text.")),
     429: (_l("Too many requests"), _l("You sent too many requests in a short time. Wait a few minutes and try again.")),
     500: (_l("Something went wrong"), _l("The server had a problem and nothing was saved. Try again in a moment.")),

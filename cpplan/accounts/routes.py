@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import (Blueprint, current_app, flash, redirect, render_template,
                    request, session, url_for)
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..config import LANGUAGES
@@ -88,8 +89,8 @@ def login():
         wait = throttle.wait_seconds(email, client)
         if wait:
             minutes = max(1, (wait + 59) // 60)
-            form.form_errors.append(_("Too many failed attempts. Try again in %(minutes)s min.",
-                                      minutes=minutes))
+            form.form_errors.append(ngettext("Too many failed attempts. Try again in %(num)s minute.",
+                                             "Too many failed attempts. Try again in %(num)s minutes.", minutes))
             status = 429
         else:
             user = db.session.scalar(db.select(User).filter_by(email=email))
@@ -151,7 +152,8 @@ def change_password():
             current_user.set_password(form.new_password.data)
             current_user.end_other_sessions()
             db.session.commit()
-            start_session(current_user)
+            # The real object: logging in the current_user proxy makes it point at itself.
+            start_session(current_user._get_current_object())
             flash(_("Your password is changed. You were logged out on your other devices."), "success")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/password.html", form=form), 400 if request.method == "POST" else 200

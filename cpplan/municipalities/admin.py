@@ -57,7 +57,7 @@ def new_municipality():
         form.populate_obj(municipality)
         db.session.add(municipality)
         db.session.commit()
-        flash(_("%(name)s is created.", name=localized(municipality, "name")), "success")
+        flash(_("Municipality “%(name)s” is created.", name=localized(municipality, "name")), "success")
         return redirect(url_for("admin.municipality", slug=municipality.slug))
     return render_template("admin/municipality_form.html", form=form, m=None), 400 if form.errors else 200
 
@@ -86,7 +86,7 @@ def add_area(slug: str):
         form.populate_obj(area)
         db.session.add(area)
         db.session.commit()
-        flash(_("%(name)s is added.", name=localized(area, "name")), "success")
+        flash(_("Village or ward “%(name)s” is added.", name=localized(area, "name")), "success")
         return redirect(url_for("admin.municipality", slug=slug) + "#areas")
     return render_template("admin/municipality_form.html", form=MunicipalityForm(obj=m, formdata=None), m=m,
                            area_form=form, confirm=ConfirmForm()), 400
@@ -110,7 +110,7 @@ def delete_area(slug: str, area_id: int):
     """Delete a village or ward."""
     m = get_or_404(slug)
     item = owned_or_404(Area, m, area_id)
-    return delete_confirmed(item, _("%(name)s is removed.", name=localized(item, "name")),
+    return delete_confirmed(item, _("Village or ward “%(name)s” is removed.", name=localized(item, "name")),
                             url_for("admin.municipality", slug=slug) + "#areas")
 
 

@@ -52,7 +52,7 @@ class MunicipalityForm(NamesMixin, FlaskForm):
     slug = text(_l("Short name for links"), 64, required=True, description=_l(
         "Latin letters, digits and hyphens, e.g. uch-korgon."))
     name_ky, name_ru, name_en = names()
-    kind = choice(_l("Kind"), KIND_LABELS)
+    kind = choice(_l("Type"), KIND_LABELS)
     region = choice(_l("Region"), REGION_LABELS)
     district_ky = text(_l("District in Kyrgyz"), 120)
     district_ru = text(_l("District in Russian"), 120)
@@ -83,14 +83,14 @@ class MunicipalityForm(NamesMixin, FlaskForm):
 
 
 class AreaForm(NamesMixin, FlaskForm):
-    kind = choice(_l("Kind"), AREA_KIND_LABELS)
+    kind = choice(_l("Type"), AREA_KIND_LABELS)
     name_ky, name_ru, name_en = names()
     lat = coordinate(_l("Latitude"), 39.0, 43.5)
     lon = coordinate(_l("Longitude"), 69.0, 81.0)
 
 
 class OrganisationForm(NamesMixin, FlaskForm):
-    kind = choice(_l("Kind"), ORGANISATION_KIND_LABELS)
+    kind = choice(_l("Type"), ORGANISATION_KIND_LABELS)
     name_ky, name_ru, name_en = names()
 
 

@@ -38,7 +38,7 @@ HELP = {
     ),
     "priorities": (
         _l("At a community meeting, agree which issues matter most."),
-        _l("Survey evidence and the meeting's votes are weighed together."),
+        _l("The meeting's votes and the survey results are both taken into account."),
     ),
     "plan": (
         _l("For each priority, write measures with a lead, partners, timeline, cost and indicators."),

@@ -55,9 +55,9 @@ def municipalities_of(user) -> list[tuple[Municipality, str | None]]:
         roles = dict(db.session.execute(
             db.select(Membership.municipality_id, Membership.role).filter_by(user_id=user.id)).all())
         return [(m, roles.get(m.id)) for m in rows]
-    return list(db.session.execute(
+    return [tuple(row) for row in db.session.execute(
         db.select(Municipality, Membership.role)
         .join(Membership, Membership.municipality_id == Municipality.id)
         .filter(Membership.user_id == user.id)
         .order_by(Municipality.slug)
-    ).tuples())
+    )]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func
 from wtforms.fields.choices import SelectChoice
@@ -27,11 +28,12 @@ def working_group_step(municipality: Municipality) -> guide.StepState:
         db.select(func.count()).select_from(WorkingGroupMember).join(Organisation)
         .filter(WorkingGroupMember.municipality_id == municipality.id, Organisation.kind == "police")) > 0
     status = guide.working_group_status(members, counts.get("female", 0), has_police)
-    detail = _("%(members)s members, %(women)s of them women.", members=members, women=counts.get("female", 0))
+    detail = " ".join((ngettext("%(num)s member.", "%(num)s members.", members),
+                       _("Women: %(num)s.", num=counts.get("female", 0))))
     if status != "done" and not has_police and members:
         detail += " " + _("The police are not in the group yet.")
     if can("edit_group", municipality):
-        label = _("Add working group members") if status != "done" else _("Open the working group")
+        label = _("Add members") if status != "done" else _("Open the working group")
         return guide.StepState(status, detail, label, url_for("municipalities.group", slug=municipality.slug))
     return guide.StepState(status, detail)
 
@@ -80,7 +82,7 @@ def group(slug: str):
             _fill_member(member, form)
             db.session.add(member)
             db.session.commit()
-            flash(_("%(name)s is added to the working group.", name=member.name), "success")
+            flash(_("“%(name)s” is added to the working group.", name=member.name), "success")
             return redirect(url_for("municipalities.group", slug=slug))
     return _group_page(municipality, form, OrganisationForm(formdata=None))
 
@@ -132,7 +134,7 @@ def delete_group_member(slug: str, member_id: int):
     municipality = get_or_404(slug)
     require("edit_group", municipality)
     member = owned_or_404(WorkingGroupMember, municipality, member_id)
-    return delete_confirmed(member, _("%(name)s is removed from the working group.", name=member.name),
+    return delete_confirmed(member, _("“%(name)s” is removed from the working group.", name=member.name),
                             url_for("municipalities.group", slug=slug))
 
 
@@ -147,7 +149,7 @@ def add_organisation(slug: str):
         form.populate_obj(org)
         db.session.add(org)
         db.session.commit()
-        flash(_("%(name)s is added.", name=localized(org, "name")), "success")
+        flash(_("Organisation “%(name)s” is added.", name=localized(org, "name")), "success")
         return redirect(url_for("municipalities.group", slug=slug) + "#organisations")
     return _group_page(municipality, _group_form(municipality), form)
 
@@ -172,7 +174,7 @@ def delete_organisation(slug: str, org_id: int):
     municipality = get_or_404(slug)
     require("edit_group", municipality)
     org = owned_or_404(Organisation, municipality, org_id)
-    return delete_confirmed(org, _("%(name)s is removed.", name=localized(org, "name")),
+    return delete_confirmed(org, _("Organisation “%(name)s” is removed.", name=localized(org, "name")),
                             url_for("municipalities.group", slug=slug) + "#organisations")
 
 
@@ -230,7 +232,8 @@ def remove_member(slug: str, membership_id: int):
     if membership.user_id == current_user.id and not current_user.is_admin:
         flash(_("You cannot remove yourself."), "error")
     elif ConfirmForm().validate_on_submit():
+        email = membership.user.email  # read before the delete: the deleted row cannot load it later
         db.session.delete(membership)
         db.session.commit()
-        flash(_("%(email)s no longer has a role here.", email=membership.user.email), "success")
+        flash(_("%(email)s no longer has a role here.", email=email), "success")
     return redirect(url_for("municipalities.members", slug=slug))
