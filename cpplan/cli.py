@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 
 from .accounts import passwords
@@ -21,6 +21,7 @@ from .municipalities.models import ROLES, Membership, Municipality
 @click.command("demo")
 @click.option("--reset", is_flag=True, help="Delete every table first.")
 @click.option("--password", help="Password of the demo accounts (default: a random one, printed).")
+@with_appcontext
 def demo_command(reset: bool, password: str | None) -> None:
     """Create the database and fill it with the demo municipalities and accounts."""
     from . import demo
@@ -79,6 +80,7 @@ def create_user(email: str, role: str, slug: str | None, name: str | None, local
 
 @click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@with_appcontext
 def backup_command(path: Path) -> None:
     """Copy the SQLite database to PATH, consistently while the app keeps writing."""
     url = db.engine.url
@@ -86,7 +88,7 @@ def backup_command(path: Path) -> None:
         raise click.ClickException("backup copies a SQLite file; for PostgreSQL use pg_dump (see README).")
     if path.exists():
         raise click.ClickException(f"{path} exists; choose a new file name.")
-    source = sqlite3.connect(f"file:{url.database}?mode=ro", uri=True)
+    source = sqlite3.connect(f"{Path(url.database).resolve().as_uri()}?mode=ro", uri=True)
     target = sqlite3.connect(path)
     try:
         with target:

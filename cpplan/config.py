@@ -18,6 +18,14 @@ def _bool(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _int(env, name: str, default: int) -> int:
+    value = env.get(name, str(default))
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from exc
+
+
 def from_environment(environ: dict[str, str] | None = None) -> dict:
     """Return the Flask settings read from CPPLAN_* variables (unset ones take defaults)."""
     env = os.environ if environ is None else environ
@@ -33,16 +41,16 @@ def from_environment(environ: dict[str, str] | None = None) -> dict:
         "BABEL_DEFAULT_LOCALE": env.get("CPPLAN_DEFAULT_LOCALE", "ky"),
         "BABEL_DEFAULT_TIMEZONE": "Asia/Bishkek",
         "RATELIMIT_STORAGE_URI": env.get("CPPLAN_RATELIMIT_STORAGE_URI", "memory://"),
-        "CPPLAN_MIN_CELL": int(env.get("CPPLAN_MIN_CELL", "5")),
-        "CPPLAN_MIN_CELL_SENSITIVE": int(env.get("CPPLAN_MIN_CELL_SENSITIVE", "10")),
+        "CPPLAN_MIN_CELL": _int(env, "CPPLAN_MIN_CELL", 5),
+        "CPPLAN_MIN_CELL_SENSITIVE": _int(env, "CPPLAN_MIN_CELL_SENSITIVE", 10),
         "CPPLAN_DEMO": _bool(env.get("CPPLAN_DEMO")),
-        "CPPLAN_LOGIN_MAX_FAILURES": int(env.get("CPPLAN_LOGIN_MAX_FAILURES", "5")),
-        "CPPLAN_LOGIN_WINDOW_MINUTES": int(env.get("CPPLAN_LOGIN_WINDOW_MINUTES", "15")),
+        "CPPLAN_LOGIN_MAX_FAILURES": _int(env, "CPPLAN_LOGIN_MAX_FAILURES", 5),
+        "CPPLAN_LOGIN_WINDOW_MINUTES": _int(env, "CPPLAN_LOGIN_WINDOW_MINUTES", 15),
         "PERMANENT_SESSION_LIFETIME": idle,
         "SESSION_COOKIE_SECURE": https,
         "REMEMBER_COOKIE_SECURE": https,
         "PREFERRED_URL_SCHEME": "https" if https else "http",
-        "MAX_CONTENT_LENGTH": int(env.get("CPPLAN_MAX_CONTENT_LENGTH", str(2 * 1024 * 1024))),
+        "MAX_CONTENT_LENGTH": _int(env, "CPPLAN_MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
     }
     if _bool(env.get("CPPLAN_DEBUG")):
         settings["DEBUG"] = True

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from babel.numbers import format_currency, format_decimal
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import format_date as _format_date
 from flask_babel import get_locale
 from flask_login import current_user
@@ -19,6 +19,8 @@ FORMAT_LOCALES = {"ky": "ky", "ru": "ru_KG", "en": "en"}
 
 def select_locale() -> str:
     """Return the request's language: ?lang= > user's preference > session > Accept-Language > default."""
+    if not has_request_context():  # CLI commands and other work outside a request
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     asked = request.args.get("lang")
     if asked in LANGUAGES:
         session["lang"] = asked

@@ -5,14 +5,22 @@ import os
 import re
 
 import pytest
+from argon2 import PasswordHasher
 
 from cpplan import create_app
+from cpplan.accounts import passwords
 from cpplan.accounts.models import User
 from cpplan.extensions import db
 from cpplan.municipalities.models import Area, Membership, Municipality
 
 PASSWORD = "steppe-walnut-apricot-42"
 ROLES = ("coordinator", "facilitator", "member", "police", "viewer")
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch):
+    """Hash at argon2's lowest cost: most tests are not about hashing, and every user costs a hash."""
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 def email_field(label=None) -> StringField:
     """Return a required, length-limited e-mail field."""
-    return StringField(label or _l("E-mail"), validators=[
+    return StringField(label or _l("E-mail"), filters=[lambda value: value.strip() if isinstance(value, str) else value], validators=[
         DataRequired(message=_l("Enter your e-mail address.")),
         Length(max=254, message=_l("At most %(max)d characters.")),
         Regexp(EMAIL_PATTERN, message=_l("Enter a valid e-mail address, like name@example.org.")),

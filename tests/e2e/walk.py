@@ -1,0 +1,132 @@
+"""The walk: every page a working group and an administrator use, reached by clicking, in one language.
+
+Each visited page is recorded with what the tests check (language, overflow, tap targets, axe-core),
+so the walk runs once per language and the tests report every page that fails, not just the first.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .checks import axe_report, horizontal_overflow, html_lang, small_tap_targets
+
+HOME = "kyzyl-suu"
+MISSING = "/m/no-such-municipality"
+
+
+@dataclass
+class PageRecord:
+    name: str
+    url: str
+    status: int
+    lang: str
+    marker: str          # text of an element that is translated on this page
+    english: str         # that element's English text
+    body: str
+    title: str
+    overflow: str | None
+    small_targets: list[str]
+    axe: str | None      # None when axe was not run
+
+
+@dataclass
+class Walk:
+    lang: str
+    pages: list[PageRecord] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+
+def follow(page, selector: str, expected_status: int = 200):
+    """Click the one element matching selector and wait for the page it leads to."""
+    with page.expect_navigation() as navigation:
+        page.locator(selector).click()
+    response = navigation.value
+    assert response is not None and response.status == expected_status, (
+        f"clicking {selector} on {page.url} gave {response and response.status}, not {expected_status}")
+    return response
+
+
+def switch_language(page, lang: str) -> None:
+    """Pick the language with the on-page switcher, as a user does."""
+    follow(page, f'.langs a[hreflang="{lang}"]')
+    assert html_lang(page) == lang, f"after choosing {lang} on {page.url}, <html lang> is {html_lang(page)!r}"
+
+
+def log_in(page, email: str, password: str) -> None:
+    """Fill in and send the login form of the current page."""
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    follow(page, 'main form button[type="submit"]')
+    assert "/login" not in page.url, f"logging in as {email} failed: {page.locator('main').inner_text()}"
+
+
+def log_out(page) -> None:
+    follow(page, 'header form[action="/logout"] button')
+
+
+def record(page, name: str, status: int, marker: str, english: str, *, axe: bool = True) -> PageRecord:
+    """Return what the checks need from the page now shown."""
+    return PageRecord(
+        name=name, url=page.url, status=status, lang=html_lang(page),
+        marker=page.locator(marker).first.inner_text().strip(), english=english,
+        body=page.locator("body").inner_text(), title=page.title(),
+        overflow=horizontal_overflow(page), small_targets=small_tap_targets(page),
+        axe=axe_report(page) if axe else None,
+    )
+
+
+def walk(browser, password: str, lang: str, *, admin: bool = True, axe: bool = True, **context) -> Walk:
+    """Walk the app in lang as the coordinator (and the site administrator when admin) and record each page."""
+    tab = browser.tab(**context)
+    page = tab.page
+    result = Walk(lang)
+    pages = result.pages
+
+    def visit(name: str, marker: str, english: str, status: int = 200) -> None:
+        pages.append(record(page, name, status, marker, english, axe=axe))
+
+    try:
+        page.goto("/")  # the one address typed in; everything else is reached by clicking
+        switch_language(page, lang)
+        visit("landing page", "main h1", "Plan a safer community together")
+        follow(page, 'header .menu a[href^="/login"]')
+        visit("login page", "main h1", "Log in")
+        log_in(page, "coordinator@example.org", password)
+        # The language saved in the account wins over the one picked before logging in.
+        switch_language(page, lang)
+        visit("my municipalities", "main h1", "My municipalities")
+        follow(page, f'main .cards a[href="/m/{HOME}"]')
+        visit("planning guide", "main h2", "Planning guide")
+        follow(page, f'main .actions a[href="/m/{HOME}/group"]')
+        visit("working group", "main h1", "Working group")
+        follow(page, "main .crumbs a")
+        follow(page, f'main .actions a[href="/m/{HOME}/members"]')
+        visit("accounts and roles", "main h1", "Accounts and roles")
+        follow(page, 'header a[href="/account"]')
+        visit("account", "main h1", "Your account")
+        response = page.goto(MISSING)
+        assert response.status == 404, f"{MISSING} answered {response.status}"
+        visit("page not found", "main h1", "Page not found", status=404)
+        log_out(page)
+        if admin:
+            follow(page, 'header .menu a[href^="/login"]')
+            log_in(page, "admin@example.org", password)
+            switch_language(page, lang)
+            follow(page, 'header a[href="/admin/"]')
+            visit("admin index", "main h1", "Administration")
+            follow(page, 'main .cards a[href="/admin/municipalities"]')
+            visit("admin municipalities", "main h1", "Municipalities")
+            follow(page, f'main .cards a[href="/admin/municipalities/{HOME}"]')
+            visit("admin municipality", "#areas-title", "Villages and wards")
+            follow(page, "main .crumbs a")
+            follow(page, "main .crumbs a")
+            follow(page, 'main .cards a[href="/admin/users"]')
+            visit("admin users", "main h1", "Users")
+            follow(page, 'main .cards li:has-text("coordinator@example.org") > a')
+            visit("admin user", "#memberships-title", "Roles in municipalities")
+            log_out(page)
+    finally:
+        result.requests = tab.requests
+        result.console_errors = tab.console_errors
+        tab.close()
+    return result
