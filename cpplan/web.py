@@ -34,11 +34,10 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
-def lang_url(code: str) -> str:
-    """Return the current page's address in another language."""
-    args = request.args.copy()
-    args["lang"] = code
-    return f"{request.path}?{urlencode(list(args.items(multi=True)))}"
+def current_url() -> str:
+    """Return the current page's path and query without ?lang= (where the language switcher returns)."""
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    return f"{request.path}?{urlencode(args)}" if args else request.path
 
 
 def set_security_headers(response):
@@ -99,7 +98,7 @@ def init_app(app) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected)
-    app.jinja_env.globals.update(csp_nonce=csp_nonce, lang_url=lang_url)
+    app.jinja_env.globals.update(csp_nonce=csp_nonce, current_url=current_url)
 
 
 @bp.route("/healthz")

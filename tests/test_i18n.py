@@ -91,13 +91,23 @@ def test_user_preference_beats_session_and_accept_language(app, client, auth, wo
     with app.app_context():
         db.session.scalar(db.select(User).filter_by(email=world["users"]["member"])).locale = "ru"
         db.session.commit()
-    client.get("/?lang=en")                      # session: en
-    auth.login(world["users"]["member"])
+    auth.login(world["users"]["member"])         # no language chosen before: the preference stays
     with client.session_transaction() as session:
-        assert session["lang"] == "en"           # the language survives the login...
-    assert page_lang(client.get("/", headers={"Accept-Language": "en"})) == "ru"   # ...the preference wins
+        session["lang"] = "en"
+    assert page_lang(client.get("/", headers={"Accept-Language": "en"})) == "ru"   # the preference wins
     auth.logout()
     assert page_lang(client.get("/", headers={"Accept-Language": "ru"})) == "en"   # session again
+
+
+def test_language_chosen_before_login_becomes_the_preference(app, client, auth, world):
+    email = world["users"]["member"]
+    client.get("/?lang=ru")
+    auth.login(email)
+    with client.session_transaction() as session:
+        assert session["lang"] == "ru"           # the language survives the login...
+    with app.app_context():
+        assert db.session.scalar(db.select(User).filter_by(email=email)).locale == "ru"   # ...and is kept
+    assert page_lang(client.get("/my", headers={"Accept-Language": "en"})) == "ru"
 
 
 @pytest.mark.parametrize("query", ["lang=xx", "lang=", "lang=EN", "lang=en_US", "lang=%3Cscript%3E", "lang=ky-KG"])
@@ -115,25 +125,51 @@ def test_unknown_lang_falls_back_to_the_default(client):
     assert page_lang(response) == "ky"
 
 
+def choose_language(client, lang: str, next_url: str = "/my"):
+    """Press a language button of the switcher on next_url's page."""
+    token = csrf_token(client, next_url)
+    return client.post("/language", data={"lang": lang, "next": next_url, "csrf_token": token})
+
+
 def test_choosing_a_language_while_logged_in_becomes_the_preference(app, client, auth, world):
     email = world["users"]["facilitator"]
     auth.login(email)
-    assert page_lang(client.get("/my?lang=ru")) == "ru"
+    response = choose_language(client, "ru")
+    assert response.status_code == 302 and response.headers["Location"] == "/my"
+    assert page_lang(client.get("/my")) == "ru"
     with app.app_context():
         assert db.session.scalar(db.select(User).filter_by(email=email)).locale == "ru"
     # another device, with another browser language, gets the preference once logged in
     other = app.test_client()
-    other.get("/?lang=en")
     Auth(other).login(email)
     assert page_lang(other.get("/my", headers={"Accept-Language": "en"})) == "ru"
 
 
-def test_unknown_lang_does_not_change_the_preference(app, client, auth, world):
+def test_lang_in_a_link_shows_the_page_but_keeps_the_preference(app, client, auth, world):
     email = world["users"]["facilitator"]
     auth.login(email)
+    assert page_lang(client.get("/my?lang=ru")) == "ru"
+    with app.app_context():
+        assert db.session.scalar(db.select(User).filter_by(email=email)).locale == "en"
+    assert page_lang(client.get("/my")) == "en"
+
+
+@pytest.mark.parametrize("lang", ["xx", "", "EN", "<script>"])
+def test_unknown_lang_does_not_change_the_preference(app, client, auth, world, lang):
+    email = world["users"]["facilitator"]
+    auth.login(email)
+    assert choose_language(client, lang).status_code == 400
     assert client.get("/my?lang=xx").status_code == 200
     with app.app_context():
         assert db.session.scalar(db.select(User).filter_by(email=email)).locale == "en"
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)"])
+def test_switcher_returns_only_to_this_site(client, target):
+    token = csrf_token(client, "/login")
+    response = client.post("/language", data={"lang": "ru", "next": target, "csrf_token": token})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
 
 
 def test_translations_outside_a_request_use_the_default_locale(app):
@@ -148,13 +184,18 @@ def test_translations_outside_a_request_use_the_default_locale(app):
 
 # --- the language switcher -------------------------------------------------------------------
 
-def switcher_links(response) -> dict[str, str]:
+def switcher(response) -> tuple[str, list[str], list[str]]:
+    """Return the switcher's return address, its language buttons and the pressed one."""
     text = response.get_data(as_text=True)
-    nav = re.search(r'<nav aria-label="[^"]*" class="langs">(.*?)</nav>', text, re.S)
-    assert nav, "no language switcher"
-    links = re.findall(r'<a href="([^"]*)" lang="(\w+)" hreflang="(\w+)"', nav.group(1))
-    assert all(lang == hreflang for _href, lang, hreflang in links)
-    return {hreflang: html.unescape(href) for href, _lang, hreflang in links}
+    form = re.search(r'<form method="post" action="/language" class="langs"[^>]*>(.*?)</form>', text, re.S)
+    assert form, "no language switcher"
+    next_url = re.search(r'name="next" value="([^"]*)"', form.group(1))
+    assert next_url and 'name="csrf_token"' in form.group(1)
+    buttons = re.findall(r'<button type="submit" name="lang" value="(\w+)" lang="(\w+)" aria-pressed="(\w+)"',
+                         form.group(1))
+    assert all(value == lang for value, lang, _pressed in buttons)
+    return (html.unescape(next_url.group(1)), [value for value, _l, _p in buttons],
+            [value for value, _l, pressed in buttons if pressed == "true"])
 
 
 @pytest.mark.parametrize("path, args, status", [
@@ -164,27 +205,22 @@ def switcher_links(response) -> dict[str, str]:
     ("/m/kyzyl-suu", {"tab": ["plan"], "q": ["a b", "ң ө ү"]}, 200),
     ("/m/no-such-place", {"page": ["2"]}, 404),
 ])
-def test_switcher_links_to_the_same_page_in_each_language(app, client, path, args, status):
+def test_switcher_returns_to_the_same_page(app, client, path, args, status):
     with app.app_context():
         create_municipality("kyzyl-suu")
     query = urlencode([(k, v) for k, values in args.items() for v in values])
     response = client.get(f"{path}?{query}" if query else path)
     assert response.status_code == status
-    links = switcher_links(response)
-    assert set(links) == set(LANGUAGES)
-    for code, href in links.items():
-        parts = urlsplit(href)
-        assert not parts.scheme and not parts.netloc
-        assert parts.path == path
-        got = parse_qs(parts.query, keep_blank_values=True)
-        assert got.pop("lang") == [code]
-        assert got == {k: v for k, v in args.items() if k != "lang"}
+    next_url, buttons, _pressed = switcher(response)
+    assert buttons == list(LANGUAGES)
+    parts = urlsplit(next_url)
+    assert not parts.scheme and not parts.netloc
+    assert parts.path == path
+    assert parse_qs(parts.query, keep_blank_values=True) == {k: v for k, v in args.items() if k != "lang"}
 
 
 def test_switcher_marks_the_current_language(client):
-    text = client.get("/?lang=ru").get_data(as_text=True)
-    current = re.findall(r'hreflang="(\w+)" aria-current="true"', text)
-    assert current == ["ru"]
+    assert switcher(client.get("/?lang=ru"))[2] == ["ru"]
 
 
 def test_switcher_on_pages_for_logged_in_users(client, auth, world):
@@ -192,15 +228,15 @@ def test_switcher_on_pages_for_logged_in_users(client, auth, world):
     for path in ("/my", f"/m/{world['home']}/group", f"/m/{world['home']}/members", "/account"):
         response = client.get(path)
         assert response.status_code == 200, path
-        links = switcher_links(response)
-        assert {code: urlsplit(href).path for code, href in links.items()} == {c: path for c in LANGUAGES}
+        next_url, buttons, _pressed = switcher(response)
+        assert next_url == path and buttons == list(LANGUAGES)
 
 
-def test_following_the_switcher_changes_the_language(client):
-    links = switcher_links(client.get("/login?next=/my"))
-    response = client.get(links["ru"])
-    assert page_lang(response) == "ru"
-    assert "next=%2Fmy" in links["ru"] or "next=/my" in links["ru"]
+def test_pressing_the_switcher_changes_the_language(client):
+    next_url, _buttons, _pressed = switcher(client.get("/login?next=/my"))
+    response = choose_language(client, "ru", next_url)
+    assert response.headers["Location"] == "/login?next=%2Fmy"
+    assert page_lang(client.get(response.headers["Location"])) == "ru"
 
 
 # --- formatting ------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, current_app, flash, redirect, render_template,
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template,
                    request, session, url_for)
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -44,19 +44,22 @@ def safe_next(target: str | None) -> str | None:
 
 
 def start_session(user: User) -> None:
-    """Log the user in on a fresh session, keeping only the chosen language."""
+    """Log the user in on a fresh session, keeping only the chosen language (it becomes their preference)."""
     lang = session.get("lang")
     session.clear()
-    if lang:
+    if lang in LANGUAGES:
         session["lang"] = lang
+        if user.locale != lang:
+            user.locale = lang
+            db.session.commit()
     session.permanent = True
     login_user(user)
     session[SESSION_SEEN] = utcnow().timestamp()
 
 
 @bp.before_app_request
-def enforce_idle_timeout_and_language() -> None:
-    """End sessions idle longer than the limit; remember a language picked with ?lang=."""
+def enforce_idle_timeout() -> None:
+    """End sessions idle longer than the limit."""
     if not current_user.is_authenticated:
         return
     now = utcnow().timestamp()
@@ -69,10 +72,19 @@ def enforce_idle_timeout_and_language() -> None:
         return
     if now - seen > 60:  # a fresh cookie at most once a minute
         session[SESSION_SEEN] = now
-    lang = request.args.get("lang")
-    if lang in LANGUAGES and current_user.locale != lang:
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    """Switch the interface language (the user's preference when logged in) and go back to the page."""
+    lang = request.form.get("lang")
+    if lang not in LANGUAGES:
+        abort(400)
+    session["lang"] = lang
+    if current_user.is_authenticated and current_user.locale != lang:
         current_user.locale = lang
         db.session.commit()
+    return redirect(safe_next(request.form.get("next")) or url_for(current_app.config["CPPLAN_START_ENDPOINT"]))
 
 
 @bp.route("/login", methods=["GET", "POST"])
