@@ -131,6 +131,12 @@ def csrf_token(client, path: str = "/login") -> str:
     return match.group(1)
 
 
+def choose_language(client, lang: str, page: str = "/login"):
+    """Press the language switcher's button for lang on page, as a user does; return the response."""
+    token = csrf_token(client, page)
+    return client.post("/language", data={"lang": lang, "next": page, "csrf_token": token})
+
+
 class Auth:
     """Log a test client in and out."""
 

@@ -25,7 +25,7 @@ from cpplan import i18n
 from cpplan.accounts.models import User
 from cpplan.config import LANGUAGES
 from cpplan.extensions import db
-from conftest import Auth, create_municipality, create_user, csrf_token
+from conftest import Auth, choose_language, create_municipality, create_user, csrf_token
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
@@ -125,16 +125,10 @@ def test_unknown_lang_falls_back_to_the_default(client):
     assert page_lang(response) == "ky"
 
 
-def choose_language(client, lang: str, next_url: str = "/my"):
-    """Press a language button of the switcher on next_url's page."""
-    token = csrf_token(client, next_url)
-    return client.post("/language", data={"lang": lang, "next": next_url, "csrf_token": token})
-
-
 def test_choosing_a_language_while_logged_in_becomes_the_preference(app, client, auth, world):
     email = world["users"]["facilitator"]
     auth.login(email)
-    response = choose_language(client, "ru")
+    response = choose_language(client, "ru", "/my")
     assert response.status_code == 302 and response.headers["Location"] == "/my"
     assert page_lang(client.get("/my")) == "ru"
     with app.app_context():
@@ -158,7 +152,7 @@ def test_lang_in_a_link_shows_the_page_but_keeps_the_preference(app, client, aut
 def test_unknown_lang_does_not_change_the_preference(app, client, auth, world, lang):
     email = world["users"]["facilitator"]
     auth.login(email)
-    assert choose_language(client, lang).status_code == 400
+    assert choose_language(client, lang, "/my").status_code == 400
     assert client.get("/my?lang=xx").status_code == 200
     with app.app_context():
         assert db.session.scalar(db.select(User).filter_by(email=email)).locale == "en"

@@ -13,7 +13,7 @@ from cpplan.accounts.models import User
 from cpplan.extensions import db
 from cpplan.i18n import format_number
 from cpplan.municipalities.models import Area, Membership, Municipality, Organisation, WorkingGroupMember
-from conftest import PASSWORD, Auth, create_municipality, create_user, csrf_token
+from conftest import PASSWORD, Auth, choose_language, create_municipality, create_user, csrf_token
 
 NEW_PASSWORD = "juniper-yurt-meadow-77"
 
@@ -150,7 +150,7 @@ def test_gender_balance_is_shown(app, client, coordinator):
 
 def test_over_long_name_is_refused_with_a_translated_message(app, client, coordinator):
     group = f"/m/{coordinator}/group"
-    client.get(f"{group}?lang=ru")                       # the coordinator now works in Russian
+    choose_language(client, "ru", group)                 # the coordinator now works in Russian
     token = csrf_token(client, group)
     response = client.post(group, data=member_data(token, "Ж" * 200))
     assert response.status_code == 400
@@ -413,7 +413,7 @@ def test_municipality_slug_is_validated(app, client, admin, slug):
 
 @pytest.mark.parametrize("lang", ["en", "ru", "ky"])
 def test_duplicate_slug_is_a_translated_error(app, client, admin, lang):
-    client.get(f"/admin/municipalities/new?lang={lang}")
+    choose_language(client, lang, "/admin/municipalities/new")
     token = csrf_token(client, "/admin/municipalities/new")
     response = client.post("/admin/municipalities/new", data=municipality_data(token, slug="Uch-Korgon"))
     assert response.status_code == 400
@@ -561,7 +561,7 @@ def test_new_user_needs_a_good_password(app, client, admin):
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_duplicate_email_differing_in_case_is_a_translated_error(app, client, admin, lang):
-    client.get(f"/admin/users/new?lang={lang}")
+    choose_language(client, lang, "/admin/users/new")
     token = csrf_token(client, "/admin/users/new")
     with app.app_context():
         before = count(User)

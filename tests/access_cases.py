@@ -1,0 +1,501 @@
+"""Shared tables and helpers for the security tests (test_access, test_csrf, test_headers).
+
+Not a test module: it holds the URL of every rule, the expected status per role for GET, and for
+every rule accepting POST a request that the allowed role can send (with the effect it must have).
+"""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+from flask_babel import gettext
+
+from conftest import PASSWORD, csrf_token
+from cpplan.accounts.models import User
+from cpplan.extensions import db
+from cpplan.municipalities.models import Area, Membership, Municipality, Organisation, WorkingGroupMember
+
+ROLES = ("anonymous", "viewer", "member", "police", "facilitator", "coordinator", "outsider", "admin")
+LOGIN = "302 -> /login"   # redirected to the login page
+HOME = "302 -> /my"       # redirected to the user's home page (already logged in)
+OK = "allowed"            # POST: redirect (post/redirect/get) and the intended change happened
+NEW_PASSWORD = "walnut-orchard-river-77"
+CSRF_MESSAGE = ("The form had expired or was sent from another page, so nothing was saved. "
+                "Go back, reload the page and send it again.")
+
+
+def row(*expected) -> dict:
+    """Return {role: expectation} for the roles in ROLES order."""
+    assert len(expected) == len(ROLES)
+    return dict(zip(ROLES, expected))
+
+
+def translated(app, message: str, lang: str, **kw) -> str:
+    """Return the message as the app translates it for lang."""
+    with app.test_request_context(f"/?lang={lang}"):
+        return gettext(message, **kw)
+
+
+def page_text(response) -> str:
+    """Return the response body with HTML entities decoded (to look for translated messages)."""
+    return html.unescape(response.get_data(as_text=True))
+
+
+def has_cyrillic(text: str) -> bool:
+    return re.search(r"[\u0400-\u04FF]", text) is not None
+
+
+def snapshot(app) -> dict:
+    """Return every row of every table: compared before and after a request to prove nothing was written."""
+    with app.app_context():
+        db.session.remove()
+        return {
+            table.name: sorted(tuple(str(v) for v in r) for r in db.session.execute(table.select()).all())
+            for table in db.metadata.sorted_tables
+        }
+
+
+def count_rows(app) -> dict[str, int]:
+    with app.app_context():
+        return {table.name: db.session.scalar(db.select(db.func.count()).select_from(table))
+                for table in db.metadata.sorted_tables}
+
+
+# ---------------------------------------------------------------------------------------------
+# The world the tables refer to.
+
+class Ctx:
+    """The world fixture plus objects of both municipalities, and makers of fresh targets."""
+
+    def __init__(self, app, world):
+        self.app = app
+        self.world = world
+        self.home = world["home"]
+        self.other = world["other"]
+        self._n = 0
+        with app.app_context():
+            home = db.session.get(Municipality, world["home_id"])
+            other = db.session.get(Municipality, world["other_id"])
+            self.home_area = home.areas[0].id
+            self.other_area = other.areas[0].id
+        self.home_org = self.new_org(self.home)
+        self.other_org = self.new_org(self.other)
+        self.home_member = self.new_group_member(self.home)
+        self.other_member = self.new_group_member(self.other)
+        self.viewer_id = self.user_id(world["users"]["viewer"])
+        self.home_membership = self.membership_id(world["users"]["viewer"], self.home)
+        self.other_membership = self.membership_id(world["users"]["outsider"], self.other)
+
+    def _next(self) -> int:
+        self._n += 1
+        return self._n
+
+    def _municipality(self, slug: str) -> Municipality:
+        return db.session.scalar(db.select(Municipality).filter_by(slug=slug))
+
+    def user_id(self, email: str) -> int:
+        with self.app.app_context():
+            return db.session.scalar(db.select(User.id).filter_by(email=email))
+
+    def membership_id(self, email: str, slug: str) -> int | None:
+        with self.app.app_context():
+            return db.session.scalar(
+                db.select(Membership.id).join(User).join(Municipality)
+                .filter(User.email == email, Municipality.slug == slug))
+
+    def new_org(self, slug: str) -> int:
+        with self.app.app_context():
+            org = Organisation(municipality=self._municipality(slug), kind="school",
+                               name_en=f"School {self._next()}")
+            db.session.add(org)
+            db.session.commit()
+            return org.id
+
+    def new_group_member(self, slug: str) -> int:
+        with self.app.app_context():
+            member = WorkingGroupMember(municipality=self._municipality(slug), name=f"Person {self._next()}",
+                                        gender="female", group_role="member")
+            db.session.add(member)
+            db.session.commit()
+            return member.id
+
+    def new_area(self, slug: str) -> int:
+        with self.app.app_context():
+            area = Area(municipality=self._municipality(slug), kind="village", name_en=f"Village {self._next()}")
+            db.session.add(area)
+            db.session.commit()
+            return area.id
+
+    def new_user(self, role: str | None = None, slug: str | None = None) -> tuple[int, str, int | None]:
+        """Insert a user (with a role in slug when given); return (user id, e-mail, membership id)."""
+        email = f"person{self._next()}@example.org"
+        with self.app.app_context():
+            user = User(email=email, display_name=email.split("@")[0], locale="en")
+            user.set_password(PASSWORD)
+            db.session.add(user)
+            membership = None
+            if role:
+                membership = Membership(user=user, municipality=self._municipality(slug or self.home), role=role)
+                db.session.add(membership)
+            db.session.commit()
+            return user.id, email, membership.id if membership else None
+
+    def get(self, model, ident):
+        with self.app.app_context():
+            item = db.session.get(model, ident)
+            if item is not None:
+                db.session.expunge(item)
+            return item
+
+    def user_by_email(self, email: str) -> User | None:
+        with self.app.app_context():
+            user = db.session.scalar(db.select(User).filter_by(email=email))
+            if user is not None:
+                db.session.expunge(user)
+            return user
+
+    def acting_email(self, role: str) -> str:
+        """The e-mail of the role's user (for anonymous: the viewer, whose data must not change)."""
+        return self.world["users"]["viewer" if role == "anonymous" else role]
+
+
+# ---------------------------------------------------------------------------------------------
+# GET: the address of every rule and the expected answer per role.
+
+URLS: dict[str, Callable[[Ctx], str]] = {
+    "web.healthz": lambda c: "/healthz",
+    "accounts.login": lambda c: "/login",
+    "accounts.logout": lambda c: "/logout",
+    "accounts.account": lambda c: "/account",
+    "accounts.change_password": lambda c: "/account/password",
+    "accounts.set_language": lambda c: "/language",
+    "municipalities.index": lambda c: "/",
+    "municipalities.mine": lambda c: "/my",
+    "municipalities.overview": lambda c: f"/m/{c.home}",
+    "municipalities.group": lambda c: f"/m/{c.home}/group",
+    "municipalities.group_member": lambda c: f"/m/{c.home}/group/{c.home_member}",
+    "municipalities.delete_group_member": lambda c: f"/m/{c.home}/group/{c.home_member}/delete",
+    "municipalities.add_organisation": lambda c: f"/m/{c.home}/organisations",
+    "municipalities.organisation": lambda c: f"/m/{c.home}/organisations/{c.home_org}",
+    "municipalities.delete_organisation": lambda c: f"/m/{c.home}/organisations/{c.home_org}/delete",
+    "municipalities.members": lambda c: f"/m/{c.home}/members",
+    "municipalities.change_role": lambda c: f"/m/{c.home}/members/{c.home_membership}/role",
+    "municipalities.remove_member": lambda c: f"/m/{c.home}/members/{c.home_membership}/delete",
+    "admin.index": lambda c: "/admin/",
+    "admin.municipalities": lambda c: "/admin/municipalities",
+    "admin.new_municipality": lambda c: "/admin/municipalities/new",
+    "admin.municipality": lambda c: f"/admin/municipalities/{c.home}",
+    "admin.add_area": lambda c: f"/admin/municipalities/{c.home}/areas",
+    "admin.area": lambda c: f"/admin/municipalities/{c.home}/areas/{c.home_area}",
+    "admin.delete_area": lambda c: f"/admin/municipalities/{c.home}/areas/{c.home_area}/delete",
+    "admin.users": lambda c: "/admin/users",
+    "admin.new_user": lambda c: "/admin/users/new",
+    "admin.user": lambda c: f"/admin/users/{c.viewer_id}",
+    "admin.add_membership": lambda c: f"/admin/users/{c.viewer_id}/memberships",
+    "admin.delete_membership": lambda c: f"/admin/memberships/{c.home_membership}/delete",
+}
+
+# Expected answer to GET, per role. Every rule of app.url_map (but static) must be listed.
+#                                          anonymous viewer member police facilitator coordinator outsider admin
+EXPECTED: dict[str, dict] = {
+    "web.healthz":                        row(200,   200,   200,   200,   200,   200,   200,   200),
+    "accounts.login":                     row(200,   HOME,  HOME,  HOME,  HOME,  HOME,  HOME,  HOME),
+    "accounts.logout":                    row(405,   405,   405,   405,   405,   405,   405,   405),
+    "accounts.account":                   row(LOGIN, 200,   200,   200,   200,   200,   200,   200),
+    "accounts.change_password":           row(LOGIN, 200,   200,   200,   200,   200,   200,   200),
+    "accounts.set_language":              row(405,   405,   405,   405,   405,   405,   405,   405),
+    "municipalities.index":               row(200,   200,   200,   200,   200,   200,   200,   200),
+    "municipalities.mine":                row(LOGIN, 200,   200,   200,   200,   200,   200,   200),
+    "municipalities.overview":            row(200,   200,   200,   200,   200,   200,   200,   200),
+    "municipalities.group":               row(LOGIN, 200,   200,   200,   200,   200,   403,   200),
+    "municipalities.group_member":        row(LOGIN, 403,   403,   403,   403,   200,   403,   200),
+    "municipalities.delete_group_member": row(405,   405,   405,   405,   405,   405,   405,   405),
+    "municipalities.add_organisation":    row(405,   405,   405,   405,   405,   405,   405,   405),
+    "municipalities.organisation":        row(LOGIN, 403,   403,   403,   403,   200,   403,   200),
+    "municipalities.delete_organisation": row(405,   405,   405,   405,   405,   405,   405,   405),
+    "municipalities.members":             row(LOGIN, 403,   403,   403,   403,   200,   403,   200),
+    "municipalities.change_role":         row(405,   405,   405,   405,   405,   405,   405,   405),
+    "municipalities.remove_member":       row(405,   405,   405,   405,   405,   405,   405,   405),
+    "admin.index":                        row(LOGIN, 403,   403,   403,   403,   403,   403,   200),
+    "admin.municipalities":               row(LOGIN, 403,   403,   403,   403,   403,   403,   200),
+    "admin.new_municipality":             row(LOGIN, 403,   403,   403,   403,   403,   403,   200),
+    "admin.municipality":                 row(LOGIN, 403,   403,   403,   403,   403,   403,   200),
+    "admin.add_area":                     row(405,   405,   405,   405,   405,   405,   405,   405),
+    "admin.area":                         row(LOGIN, 403,   403,   403,   403,   403,   403,   200),
+    "admin.delete_area":                  row(405,   405,   405,   405,   405,   405,   405,   405),
+    "admin.users":                        row(LOGIN, 403,   403,   403,   403,   403,   403,   200),
+    "admin.new_user":                     row(LOGIN, 403,   403,   403,   403,   403,   403,   200),
+    "admin.user":                         row(LOGIN, 403,   403,   403,   403,   403,   403,   200),
+    "admin.add_membership":               row(405,   405,   405,   405,   405,   405,   405,   405),
+    "admin.delete_membership":            row(405,   405,   405,   405,   405,   405,   405,   405),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# POST: for every rule accepting POST, a valid request and the effect it has when allowed.
+
+@dataclass
+class Post:
+    url: str
+    data: dict
+    effect: Callable[[], bool]          # True once the intended change is in the database
+    csrf_field: str = "csrf_token"
+    extra: dict = field(default_factory=dict)
+
+
+def _login(c: Ctx, role: str) -> Post:
+    _uid, email, _ms = c.new_user()
+    return Post("/login", {"email": email, "password": PASSWORD},
+                lambda: c.user_by_email(email).last_login_dt is not None)
+
+
+def _logout(c: Ctx, role: str) -> Post:
+    email = c.acting_email(role)
+    before = c.user_by_email(email).session_version
+    return Post("/logout", {}, lambda: c.user_by_email(email).session_version != before)
+
+
+def _account(c: Ctx, role: str) -> Post:
+    email, name = c.acting_email(role), f"Renamed {role}"
+    return Post("/account", {"display_name": name, "locale": "en"},
+                lambda: c.user_by_email(email).display_name == name)
+
+
+def _change_password(c: Ctx, role: str) -> Post:
+    email = c.acting_email(role)
+    return Post("/account/password",
+                {"current_password": PASSWORD, "new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD},
+                lambda: c.user_by_email(email).check_password(NEW_PASSWORD))
+
+
+def _set_language(c: Ctx, role: str) -> Post:
+    """The world's users read English; switching to Kyrgyz becomes a logged-in user's preference."""
+    email = c.acting_email(role)
+    return Post("/language", {"lang": "ky", "next": "/my"}, lambda: c.user_by_email(email).locale == "ky")
+
+
+def _group_add(c: Ctx, role: str) -> Post:
+    name = f"Aida {role}"
+
+    def effect():
+        with c.app.app_context():
+            return db.session.scalar(db.select(WorkingGroupMember).filter_by(name=name)) is not None
+    return Post(f"/m/{c.home}/group", {"name": name, "organisation_id": "0", "position": "teacher",
+                                       "gender": "female", "group_role": "member"}, effect)
+
+
+def _group_edit(c: Ctx, role: str) -> Post:
+    mid, name = c.new_group_member(c.home), f"Renamed {role}"
+    return Post(f"/m/{c.home}/group/{mid}", {"name": name, "organisation_id": "0", "position": "",
+                                             "gender": "male", "group_role": "chair"},
+                lambda: c.get(WorkingGroupMember, mid).name == name)
+
+
+def _group_delete(c: Ctx, role: str) -> Post:
+    mid = c.new_group_member(c.home)
+    return Post(f"/m/{c.home}/group/{mid}/delete", {}, lambda: c.get(WorkingGroupMember, mid) is None)
+
+
+def _org_add(c: Ctx, role: str) -> Post:
+    name = f"Youth committee {role}"
+
+    def effect():
+        with c.app.app_context():
+            return db.session.scalar(db.select(Organisation).filter_by(name_en=name)) is not None
+    return Post(f"/m/{c.home}/organisations", {"kind": "youth_committee", "name_en": name}, effect)
+
+
+def _org_edit(c: Ctx, role: str) -> Post:
+    oid, name = c.new_org(c.home), f"Renamed school {role}"
+    return Post(f"/m/{c.home}/organisations/{oid}", {"kind": "school", "name_en": name},
+                lambda: c.get(Organisation, oid).name_en == name)
+
+
+def _org_delete(c: Ctx, role: str) -> Post:
+    oid = c.new_org(c.home)
+    return Post(f"/m/{c.home}/organisations/{oid}/delete", {}, lambda: c.get(Organisation, oid) is None)
+
+
+def _members_add(c: Ctx, role: str) -> Post:
+    email = f"new-{role}@example.org"
+    return Post(f"/m/{c.home}/members", {"email": email, "display_name": "New person", "role": "member"},
+                lambda: c.membership_id(email, c.home) is not None)
+
+
+def _change_role(c: Ctx, role: str) -> Post:
+    _uid, _email, mid = c.new_user("viewer", c.home)
+    return Post(f"/m/{c.home}/members/{mid}/role", {f"r{mid}-role": "member"},
+                lambda: c.get(Membership, mid).role == "member", csrf_field=f"r{mid}-csrf_token")
+
+
+def _remove_member(c: Ctx, role: str) -> Post:
+    _uid, _email, mid = c.new_user("viewer", c.home)
+    return Post(f"/m/{c.home}/members/{mid}/delete", {}, lambda: c.get(Membership, mid) is None)
+
+
+def _municipality_new(c: Ctx, role: str) -> Post:
+    slug = f"new-{role}"
+
+    def effect():
+        with c.app.app_context():
+            return db.session.scalar(db.select(Municipality).filter_by(slug=slug)) is not None
+    return Post("/admin/municipalities/new", {"slug": slug, "name_en": f"New {role}", "kind": "town",
+                                               "region": "chui", "population": "1200"}, effect)
+
+
+def _municipality_edit(c: Ctx, role: str) -> Post:
+    name = f"Renamed {role}"
+    return Post(f"/admin/municipalities/{c.home}",
+                {"slug": c.home, "name_en": name, "kind": "aiyl_aimak", "region": "issyk_kul"},
+                lambda: c.get(Municipality, c.world["home_id"]).name_en == name)
+
+
+def _area_add(c: Ctx, role: str) -> Post:
+    name = f"Area {role}"
+
+    def effect():
+        with c.app.app_context():
+            return db.session.scalar(db.select(Area).filter_by(name_en=name)) is not None
+    return Post(f"/admin/municipalities/{c.home}/areas", {"kind": "ward", "name_en": name}, effect)
+
+
+def _area_edit(c: Ctx, role: str) -> Post:
+    aid, name = c.new_area(c.home), f"Renamed area {role}"
+    return Post(f"/admin/municipalities/{c.home}/areas/{aid}", {"kind": "ward", "name_en": name},
+                lambda: c.get(Area, aid).name_en == name)
+
+
+def _area_delete(c: Ctx, role: str) -> Post:
+    aid = c.new_area(c.home)
+    return Post(f"/admin/municipalities/{c.home}/areas/{aid}/delete", {}, lambda: c.get(Area, aid) is None)
+
+
+def _user_new(c: Ctx, role: str) -> Post:
+    email = f"made-by-{role}@example.org"
+    return Post("/admin/users/new", {"email": email, "display_name": "Made", "locale": "ru", "is_active": "y",
+                                      "new_password": NEW_PASSWORD},
+                lambda: c.user_by_email(email) is not None)
+
+
+def _user_edit(c: Ctx, role: str) -> Post:
+    uid, email, _mid = c.new_user()
+    name = f"Renamed {role}"
+    return Post(f"/admin/users/{uid}", {"email": email, "display_name": name, "locale": "ky", "is_active": "y"},
+                lambda: c.get(User, uid).display_name == name)
+
+
+def _membership_add(c: Ctx, role: str) -> Post:
+    uid, email, _mid = c.new_user()
+    return Post(f"/admin/users/{uid}/memberships", {"email": email, "municipality": c.home, "role": "police"},
+                lambda: c.membership_id(email, c.home) is not None)
+
+
+def _membership_delete(c: Ctx, role: str) -> Post:
+    _uid, _email, mid = c.new_user("member", c.home)
+    return Post(f"/admin/memberships/{mid}/delete", {}, lambda: c.get(Membership, mid) is None)
+
+
+POSTS: dict[str, Callable[[Ctx, str], Post]] = {
+    "accounts.login": _login,
+    "accounts.logout": _logout,
+    "accounts.account": _account,
+    "accounts.change_password": _change_password,
+    "accounts.set_language": _set_language,
+    "municipalities.group": _group_add,
+    "municipalities.group_member": _group_edit,
+    "municipalities.delete_group_member": _group_delete,
+    "municipalities.add_organisation": _org_add,
+    "municipalities.organisation": _org_edit,
+    "municipalities.delete_organisation": _org_delete,
+    "municipalities.members": _members_add,
+    "municipalities.change_role": _change_role,
+    "municipalities.remove_member": _remove_member,
+    "admin.new_municipality": _municipality_new,
+    "admin.municipality": _municipality_edit,
+    "admin.add_area": _area_add,
+    "admin.area": _area_edit,
+    "admin.delete_area": _area_delete,
+    "admin.new_user": _user_new,
+    "admin.user": _user_edit,
+    "admin.add_membership": _membership_add,
+    "admin.delete_membership": _membership_delete,
+}
+
+# Expected answer to a POST with a valid CSRF token and valid data, per role.
+#                                          anonymous viewer member police facilitator coordinator outsider admin
+EXPECTED_POST: dict[str, dict] = {
+    "accounts.login":                     row(OK,    HOME,  HOME,  HOME,  HOME,  HOME,  HOME,  HOME),
+    "accounts.logout":                    row(LOGIN, OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "accounts.account":                   row(LOGIN, OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "accounts.change_password":           row(LOGIN, OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    # Anonymous visitors switch language too, in their session only: the database does not change.
+    "accounts.set_language":              row(HOME,  OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "municipalities.group":               row(LOGIN, 403,   403,   403,   403,   OK,    403,   OK),
+    "municipalities.group_member":        row(LOGIN, 403,   403,   403,   403,   OK,    403,   OK),
+    "municipalities.delete_group_member": row(LOGIN, 403,   403,   403,   403,   OK,    403,   OK),
+    "municipalities.add_organisation":    row(LOGIN, 403,   403,   403,   403,   OK,    403,   OK),
+    "municipalities.organisation":        row(LOGIN, 403,   403,   403,   403,   OK,    403,   OK),
+    "municipalities.delete_organisation": row(LOGIN, 403,   403,   403,   403,   OK,    403,   OK),
+    "municipalities.members":             row(LOGIN, 403,   403,   403,   403,   OK,    403,   OK),
+    "municipalities.change_role":         row(LOGIN, 403,   403,   403,   403,   OK,    403,   OK),
+    "municipalities.remove_member":       row(LOGIN, 403,   403,   403,   403,   OK,    403,   OK),
+    "admin.new_municipality":             row(LOGIN, 403,   403,   403,   403,   403,   403,   OK),
+    "admin.municipality":                 row(LOGIN, 403,   403,   403,   403,   403,   403,   OK),
+    "admin.add_area":                     row(LOGIN, 403,   403,   403,   403,   403,   403,   OK),
+    "admin.area":                         row(LOGIN, 403,   403,   403,   403,   403,   403,   OK),
+    "admin.delete_area":                  row(LOGIN, 403,   403,   403,   403,   403,   403,   OK),
+    "admin.new_user":                     row(LOGIN, 403,   403,   403,   403,   403,   403,   OK),
+    "admin.user":                         row(LOGIN, 403,   403,   403,   403,   403,   403,   OK),
+    "admin.add_membership":               row(LOGIN, 403,   403,   403,   403,   403,   403,   OK),
+    "admin.delete_membership":            row(LOGIN, 403,   403,   403,   403,   403,   403,   OK),
+}
+
+
+def allowed_role(endpoint: str) -> str:
+    """A role that may POST to the endpoint (the admin where possible)."""
+    expected = EXPECTED_POST[endpoint]
+    return "admin" if expected["admin"] == OK else next(r for r in ROLES if expected[r] == OK)
+
+
+def url_endpoints(app) -> set[str]:
+    return {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+
+
+def post_endpoints(app) -> set[str]:
+    return {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in (rule.methods or ())}
+
+
+# ---------------------------------------------------------------------------------------------
+# Clients logged in per role.
+
+def logged_in_client(app, email: str | None):
+    """Return a test client logged in as email (anonymous when None)."""
+    client = app.test_client()
+    if email is not None:
+        token = csrf_token(client, "/login")
+        response = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+        assert response.status_code == 302, f"login of {email} failed: {response.status_code}"
+    return client
+
+
+def token_for(client, role: str) -> str:
+    """Return a valid CSRF token of the client's session."""
+    return csrf_token(client, "/login" if role == "anonymous" else "/account")
+
+
+def location(response) -> str:
+    return response.headers.get("Location", "")
+
+
+def outcome(response) -> object:
+    """Describe a response the way the tables do: a status code, LOGIN or HOME."""
+    if response.status_code == 302:
+        target = location(response)
+        if target.startswith("/login"):
+            return LOGIN
+        if target == "/my":
+            return HOME
+        return f"302 -> {target}"
+    return response.status_code
