@@ -51,6 +51,7 @@ def from_environment(environ: dict[str, str] | None = None) -> dict:
         "REMEMBER_COOKIE_SECURE": https,
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         "MAX_CONTENT_LENGTH": _int(env, "CPPLAN_MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
+        "CPPLAN_PROXIES": _int(env, "CPPLAN_PROXIES", 0),
     }
     if _bool(env.get("CPPLAN_DEBUG")):
         settings["DEBUG"] = True

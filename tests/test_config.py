@@ -181,3 +181,34 @@ def test_numbers_that_are_not_numbers_are_a_config_error(monkeypatch, name):
     monkeypatch.setenv(name, "five")
     with pytest.raises(config.ConfigError, match=f"{name} must be a whole number"):
         create_app({"SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": "sqlite://", "CPPLAN_SKIP_DB_CHECK": True})
+
+
+def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(tmp_path):
+    """With CPPLAN_PROXIES=1 login throttling counts the real client, not nginx's address."""
+    app = create_app({"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite'}",
+                      "CPPLAN_PROXIES": 1})
+    seen = {}
+
+    @app.get("/_addr")
+    def addr():
+        from flask import request
+        seen["addr"], seen["scheme"] = request.remote_addr, request.scheme
+        return "ok"
+
+    app.test_client().get("/_addr", headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"},
+                          environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert seen == {"addr": "203.0.113.7", "scheme": "https"}
+
+
+def test_without_proxies_x_forwarded_for_is_ignored(tmp_path):
+    app = create_app({"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite'}"})
+    seen = {}
+
+    @app.get("/_addr")
+    def addr():
+        from flask import request
+        seen["addr"] = request.remote_addr
+        return "ok"
+
+    app.test_client().get("/_addr", headers={"X-Forwarded-For": "203.0.113.7"}, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert seen == {"addr": "127.0.0.1"}
