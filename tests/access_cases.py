@@ -149,6 +149,11 @@ class Ctx:
                 db.session.expunge(item)
             return item
 
+    def exists(self, model, **filters) -> bool:
+        """Return True when a row of model matches the filters."""
+        with self.app.app_context():
+            return db.session.scalar(db.select(model).filter_by(**filters)) is not None
+
     def user_by_email(self, email: str) -> User | None:
         with self.app.app_context():
             user = db.session.scalar(db.select(User).filter_by(email=email))
@@ -279,11 +284,8 @@ def _set_language(c: Ctx, role: str) -> Post:
 def _group_add(c: Ctx, role: str) -> Post:
     name = f"Aida {role}"
 
-    def effect():
-        with c.app.app_context():
-            return db.session.scalar(db.select(WorkingGroupMember).filter_by(name=name)) is not None
     return Post(f"/m/{c.home}/group", {"name": name, "organisation_id": "0", "position": "teacher",
-                                       "gender": "female", "group_role": "member"}, effect)
+                                       "gender": "female", "group_role": "member"}, lambda: c.exists(WorkingGroupMember, name=name))
 
 
 def _group_edit(c: Ctx, role: str) -> Post:
@@ -301,10 +303,7 @@ def _group_delete(c: Ctx, role: str) -> Post:
 def _org_add(c: Ctx, role: str) -> Post:
     name = f"Youth committee {role}"
 
-    def effect():
-        with c.app.app_context():
-            return db.session.scalar(db.select(Organisation).filter_by(name_en=name)) is not None
-    return Post(f"/m/{c.home}/organisations", {"kind": "youth_committee", "name_en": name}, effect)
+    return Post(f"/m/{c.home}/organisations", {"kind": "youth_committee", "name_en": name}, lambda: c.exists(Organisation, name_en=name))
 
 
 def _org_edit(c: Ctx, role: str) -> Post:
@@ -338,11 +337,8 @@ def _remove_member(c: Ctx, role: str) -> Post:
 def _municipality_new(c: Ctx, role: str) -> Post:
     slug = f"new-{role}"
 
-    def effect():
-        with c.app.app_context():
-            return db.session.scalar(db.select(Municipality).filter_by(slug=slug)) is not None
     return Post("/admin/municipalities/new", {"slug": slug, "name_en": f"New {role}", "kind": "town",
-                                               "region": "chui", "population": "1200"}, effect)
+                                               "region": "chui", "population": "1200"}, lambda: c.exists(Municipality, slug=slug))
 
 
 def _municipality_edit(c: Ctx, role: str) -> Post:
@@ -355,10 +351,7 @@ def _municipality_edit(c: Ctx, role: str) -> Post:
 def _area_add(c: Ctx, role: str) -> Post:
     name = f"Area {role}"
 
-    def effect():
-        with c.app.app_context():
-            return db.session.scalar(db.select(Area).filter_by(name_en=name)) is not None
-    return Post(f"/admin/municipalities/{c.home}/areas", {"kind": "ward", "name_en": name}, effect)
+    return Post(f"/admin/municipalities/{c.home}/areas", {"kind": "ward", "name_en": name}, lambda: c.exists(Area, name_en=name))
 
 
 def _area_edit(c: Ctx, role: str) -> Post:
