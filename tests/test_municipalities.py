@@ -729,3 +729,33 @@ def test_landing_page_lists_municipalities_with_population_for_the_locale(app, c
 
 def test_landing_page_without_municipalities(app, client):
     assert translate(app, "en", "No municipality has been added yet.") in text_of(client.get("/?lang=en"))
+
+
+# --- the landing page's kept list ----------------------------------------------------------------
+
+def test_landing_list_shows_an_edit_made_here_at_once(app, client, world):
+    assert "Kyzyl-Suu" in client.get("/?lang=en").get_data(as_text=True)
+    with app.app_context():
+        db.session.scalar(db.select(Municipality).filter_by(slug=world["home"])).name_en = "Kyzyl-Suu Renamed"
+        db.session.commit()
+    assert "Kyzyl-Suu Renamed" in client.get("/?lang=en").get_data(as_text=True)
+
+
+def test_landing_list_shows_another_workers_edit_within_a_minute(app, client, world, monkeypatch):
+    from cpplan.municipalities import landing
+
+    assert "Kyzyl-Suu" in client.get("/?lang=en").get_data(as_text=True)
+    with app.app_context():   # as another worker would: no ORM event reaches this process
+        db.session.execute(db.text("UPDATE municipalities SET name_en = 'Elsewhere' WHERE slug = :s"),
+                           {"s": world["home"]})
+        db.session.commit()
+    assert "Elsewhere" not in client.get("/?lang=en").get_data(as_text=True)
+    now = landing.monotonic()
+    monkeypatch.setattr(landing, "monotonic", lambda: now + landing.LIST_TTL + 1)
+    assert "Elsewhere" in client.get("/?lang=en").get_data(as_text=True)
+
+
+def test_landing_list_is_kept_per_language(client, world):
+    assert "Issyk-Kul region" in client.get("/?lang=en").get_data(as_text=True)
+    assert "Иссык-Кульская область" in client.get("/?lang=ru").get_data(as_text=True)
+    assert "Issyk-Kul region" in client.get("/?lang=en").get_data(as_text=True)

@@ -6,12 +6,13 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func
+from sqlalchemy.orm import contains_eager
 from wtforms.fields.choices import SelectChoice
 
 from ..accounts.models import User
 from ..extensions import db
 from ..i18n import current_language, localized
-from . import guide, labels
+from . import guide, labels, landing
 from .forms import ConfirmForm, GroupMemberForm, MembershipForm, OrganisationForm, RoleForm
 from .models import Membership, Municipality, Organisation, WorkingGroupMember
 from .permissions import can, municipalities_of, require
@@ -41,14 +42,14 @@ def working_group_step(municipality: Municipality) -> guide.StepState:
 def init_app(app) -> None:
     """Light up the working group's step of the guide and give templates the translated labels."""
     guide.register_step(app, "working_group", working_group_step)
+    landing.init_app(app)
     app.jinja_env.globals.update(labels=labels, guide_status=guide.STATUS_LABELS)
 
 
 @bp.route("/")
 def index():
     """Show what cpplan is and the municipalities that plan with it."""
-    rows = db.session.scalars(db.select(Municipality).order_by(Municipality.slug)).all()
-    return render_template("index.html", municipalities=rows)
+    return render_template("index.html", municipality_list=landing.municipality_list())
 
 
 @bp.route("/my")
@@ -200,7 +201,8 @@ def members(slug: str):
 
 
 def _memberships(municipality: Municipality) -> list[Membership]:
-    return db.session.scalars(db.select(Membership).join(User).filter(
+    # The join also fills ms.user, so the list costs one query rather than one per member.
+    return db.session.scalars(db.select(Membership).join(User).options(contains_eager(Membership.user)).filter(
         Membership.municipality_id == municipality.id).order_by(User.email)).all()
 
 
