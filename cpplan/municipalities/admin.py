@@ -36,7 +36,9 @@ def index():
 @bp.route("/municipalities")
 def municipalities():
     """List every municipality."""
-    rows = db.session.scalars(db.select(Municipality).order_by(Municipality.slug)).all()
+    area_count = (db.select(db.func.count(Area.id)).where(Area.municipality_id == Municipality.id)
+                  .correlate(Municipality).scalar_subquery())
+    rows = db.session.execute(db.select(Municipality, area_count).order_by(Municipality.slug)).all()
     return render_template("admin/municipalities.html", rows=rows)
 
 

@@ -1,7 +1,7 @@
 """The one permission helper: what a user may do, by site role and role in a municipality."""
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, g
 from flask_login import current_user
 
 from ..extensions import db, login_manager
@@ -20,12 +20,15 @@ RULES: dict[str, frozenset[str]] = {
 
 
 def role_in(user, municipality: Municipality | None) -> str | None:
-    """Return the user's role in the municipality, or None."""
+    """Return the user's role in the municipality, or None (asked once per request and pair)."""
     if municipality is None or not getattr(user, "is_authenticated", False):
         return None
-    return db.session.scalar(
-        db.select(Membership.role).filter_by(user_id=user.id, municipality_id=municipality.id)
-    )
+    roles = g.setdefault("cpplan_roles", {})
+    key = (user.id, municipality.id)
+    if key not in roles:
+        roles[key] = db.session.scalar(
+            db.select(Membership.role).filter_by(user_id=user.id, municipality_id=municipality.id))
+    return roles[key]
 
 
 def can(action: str, municipality: Municipality | None = None, user=None) -> bool:

@@ -1,0 +1,138 @@
+"""Shared pieces of the benchmarks: a throw-away demo database and gunicorn servers on 127.0.0.1.
+
+Everything here is bounded: servers are started by us, waited for with a deadline and stopped
+(by their own process id) when the `with` block ends, even on errors.
+"""
+from __future__ import annotations
+
+import http.client
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "benchmarks"
+RESULTS = BENCH / "results"
+PYTHON = sys.executable
+GUNICORN = str(Path(sys.executable).parent / "gunicorn")
+HOST = "127.0.0.1"
+
+
+def demo_database(tmp: Path) -> tuple[dict[str, str], str]:
+    """Build the demo database in tmp; return the environment to serve it and the demo password."""
+    password = "bench-" + secrets.token_urlsafe(12)
+    env = dict(os.environ)
+    env.update(
+        CPPLAN_DATABASE_URL=f"sqlite:///{tmp / 'bench.sqlite'}",
+        CPPLAN_SECRET_KEY=secrets.token_hex(32),
+    )
+    # Let no inherited setting change what is measured.
+    for name in ("CPPLAN_DEBUG", "CPPLAN_DEMO", "CPPLAN_HTTPS", "CPPLAN_DEFAULT_LOCALE"):
+        env.pop(name, None)
+    subprocess.run(
+        [PYTHON, "-m", "flask", "--app", "cpplan", "demo", "--password", password],
+        cwd=ROOT, env=env, check=True, timeout=120, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    return env, password
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def _ready(port: int, path: str) -> bool:
+    try:
+        conn = http.client.HTTPConnection(HOST, port, timeout=2)
+        conn.request("GET", path)
+        status = conn.getresponse().status
+        conn.close()
+        return status < 500
+    except OSError:
+        return False
+
+
+class Server:
+    """A running gunicorn: its port and the CPU time its processes have used."""
+
+    def __init__(self, port: int, pid: int) -> None:
+        self.port, self.pid = port, pid
+
+    def pids(self) -> list[int]:
+        """Return the arbiter and its workers."""
+        try:
+            children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+        except OSError:
+            children = []
+        return [self.pid] + [int(c) for c in children]
+
+    def cpu_seconds(self) -> float | None:
+        """Return user + system CPU seconds of the arbiter and its live workers (None off Linux)."""
+        total = 0
+        try:
+            for pid in self.pids():
+                try:
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue  # a worker that just exited
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (ValueError, IndexError):
+            return None
+        return total / os.sysconf("SC_CLK_TCK") if Path("/proc").is_dir() else None
+
+
+@contextmanager
+def gunicorn(app: str, *, env: dict[str, str], log: Path, workers: int = 1, chdir: Path = ROOT,
+             ready_path: str = "/", start_timeout: float = 30.0):
+    """Serve the WSGI app ("module:variable") with gunicorn on 127.0.0.1; yield the Server."""
+    port = free_port()
+    command = [GUNICORN, "--bind", f"{HOST}:{port}", "--workers", str(workers), "--worker-class", "sync",
+               "--chdir", str(chdir), "--error-logfile", str(log), "--log-level", "warning",
+               "--graceful-timeout", "5", app]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + start_timeout
+        while not _ready(port, ready_path):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+                raise RuntimeError(f"gunicorn {app} did not start on port {port}:\n{tail}")
+            time.sleep(0.2)
+        yield Server(port, proc.pid)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)  # the arbiter stops its own workers
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)  # the process group we created for it
+                proc.wait(timeout=5)
+
+
+def machine() -> dict[str, str]:
+    """Return a short description of the machine the figures come from."""
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gib = ""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_gib = f"{int(line.split()[1]) / 1024 / 1024:.0f} GiB"
+    except OSError:
+        pass
+    return {"cpus": str(os.cpu_count()), "cpu_model": model, "memory": mem_gib,
+            "python": sys.version.split()[0], "platform": sys.platform}

@@ -1,0 +1,325 @@
+"""Page weight: bytes a phone downloads for each page (HTML + its assets), gzip-compressed.
+
+Builds the demo database in a temporary directory, serves the app (wsgi:app) with gunicorn on
+127.0.0.1, logs in as the demo users and fetches each page in ky, ru and en together with every
+asset it makes the browser load. Prints a table, writes benchmarks/results/pages.json and exits
+with 1 when a page weighs more than the budget (30 KiB) or makes any third-party request.
+
+    .venv/bin/python benchmarks/pages.py [--budget-kib 30]
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import http.client
+import json
+import re
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode, urljoin, urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _harness as harness
+
+LANGS = ("ky", "ru", "en")
+ANON, COORDINATOR, ADMIN = "anonymous", "coordinator@example.org", "admin@example.org"
+# (path, who looks at it, expected status)
+PAGES = [
+    ("/", ANON, 200),
+    ("/login", ANON, 200),
+    ("/my", COORDINATOR, 200),
+    ("/m/kyzyl-suu", COORDINATOR, 200),
+    ("/m/kyzyl-suu/group", COORDINATOR, 200),
+    ("/m/kyzyl-suu/members", COORDINATOR, 200),
+    ("/account", COORDINATOR, 200),
+    ("/account/password", COORDINATOR, 200),
+    ("/admin/", ADMIN, 200),
+    ("/admin/municipalities", ADMIN, 200),
+    ("/admin/municipalities/kyzyl-suu", ADMIN, 200),
+    ("/admin/users", ADMIN, 200),
+    ("/admin/users/1", ADMIN, 200),
+    ("/admin/users/new", ADMIN, 200),
+    ("/admin/municipalities/new", ADMIN, 200),
+    ("/no-such-page", ANON, 404),
+]
+# What the front server compresses: the README's deployment has nginx gzip text/html and text/css
+# (nginx's gzip_types); everything else (SVG, JS, images) is counted as sent. Add a type here when
+# the deployment guide adds it to gzip_types.
+COMPRESSIBLE = ("text/html", "text/css")
+# <link rel=...> values that make the browser fetch (or connect to) the href.
+FETCHING_RELS = {"stylesheet", "icon", "apple-touch-icon", "mask-icon", "manifest", "preload",
+                 "modulepreload", "prefetch", "preconnect", "dns-prefetch"}
+CSS_URL = re.compile(r"""url\(\s*['"]?([^'")\s]+)['"]?\s*\)|@import\s+['"]([^'"]+)['"]""")
+
+
+class AssetParser(HTMLParser):
+    """Collect what a page makes the browser load, its links elsewhere and its hidden inputs."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.loads: list[tuple[str, str]] = []   # (kind, url)
+        self.links: list[str] = []               # <a href>, <form action>: not loaded by themselves
+        self.inputs: dict[str, str] = {}
+        self._in_style = False
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: (v or "") for k, v in attrs}
+        if a.get("style"):
+            self.loads += [("css-url", u) for u in _css_urls(a["style"])]
+        if tag == "link":
+            rels = set(a.get("rel", "").lower().split())
+            if rels & FETCHING_RELS and a.get("href"):
+                self.loads.append(("link:" + " ".join(sorted(rels & FETCHING_RELS)), a["href"]))
+        elif tag in ("script", "img", "iframe", "embed", "audio", "video", "source", "track") and a.get("src"):
+            self.loads.append((tag, a["src"]))
+        elif tag == "input" and a.get("type", "").lower() == "image" and a.get("src"):
+            self.loads.append(("input", a["src"]))
+        elif tag == "object" and a.get("data"):
+            self.loads.append(("object", a["data"]))
+        if a.get("srcset"):
+            self.loads += [(tag + ":srcset", part.split()[0]) for part in a["srcset"].split(",") if part.strip()]
+        if tag == "video" and a.get("poster"):
+            self.loads.append(("video:poster", a["poster"]))
+        if tag == "a" and a.get("href"):
+            self.links.append(a["href"])
+        if tag == "form" and a.get("action"):
+            self.links.append(a["action"])
+        if tag == "input" and a.get("name"):
+            self.inputs[a["name"]] = a.get("value", "")
+        if tag == "style":
+            self._in_style = True
+
+    def handle_endtag(self, tag):
+        if tag == "style":
+            self._in_style = False
+
+    def handle_data(self, data):
+        if self._in_style:
+            self.loads += [("css-url", u) for u in _css_urls(data)]
+
+
+def _css_urls(css: str) -> list[str]:
+    return [u or i for u, i in CSS_URL.findall(css) if not (u or i).startswith(("data:", "#"))]
+
+
+def gzip_size(body: bytes, content_type: str, content_encoding: str) -> tuple[int, bool]:
+    """Return (bytes on the wire with gzip on, whether we compressed it ourselves)."""
+    if content_encoding:  # the server compressed it already: count what it sent
+        return len(body), False
+    if content_type.startswith(COMPRESSIBLE) and body:
+        return len(gzip.compress(body, 6)), True
+    return len(body), False
+
+
+class Browser:
+    """A tiny HTTP/1.1 client for one host: cookies, Accept-Encoding: gzip, no redirects followed."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.origin = f"http://{harness.HOST}:{port}"
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, form: dict | None = None) -> dict:
+        headers = {"Accept-Encoding": "gzip", "Accept": "*/*", "User-Agent": "cpplan-bench"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urlencode(form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Referer"] = self.origin + path
+        conn = http.client.HTTPConnection(harness.HOST, self.port, timeout=30)
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            resp = conn.getresponse()
+            raw = resp.read()
+            header_bytes = len(f"HTTP/1.1 {resp.status} {resp.reason}\r\n") + sum(
+                len(f"{k}: {v}\r\n") for k, v in resp.getheaders()) + 2
+            for line in resp.headers.get_all("Set-Cookie") or []:
+                jar = SimpleCookie()
+                jar.load(line)
+                for name, morsel in jar.items():
+                    if morsel["max-age"] == "0" or "1970" in morsel["expires"]:
+                        self.cookies.pop(name, None)
+                    else:
+                        self.cookies[name] = morsel.value
+            return {"status": resp.status, "body": raw, "header_bytes": header_bytes,
+                    "content_type": resp.getheader("Content-Type", "").split(";")[0].strip().lower(),
+                    "content_encoding": resp.getheader("Content-Encoding", "").strip().lower(),
+                    "location": resp.getheader("Location", "")}
+        finally:
+            conn.close()
+
+    def log_in(self, email: str, password: str) -> None:
+        page = self.request("GET", "/login?lang=en")
+        parser = AssetParser()
+        parser.feed(page["body"].decode("utf-8", "replace"))
+        token = parser.inputs.get("csrf_token")
+        if page["status"] != 200 or not token:
+            raise RuntimeError(f"/login: status {page['status']}, csrf_token {'found' if token else 'missing'}")
+        done = self.request("POST", "/login", {"csrf_token": token, "email": email, "password": password})
+        if done["status"] not in (302, 303):
+            raise RuntimeError(f"logging in as {email} failed: status {done['status']}")
+
+
+def measure_page(browser: Browser, path: str, lang: str, expected: int) -> dict:
+    """Fetch the page and every asset it loads; return its weight and outside requests."""
+    url = f"{path}?lang={lang}"
+    page = browser.request("GET", url)
+    html = page["body"].decode("utf-8", "replace") if not page["content_encoding"] else gzip.decompress(
+        page["body"]).decode("utf-8", "replace")
+    html_gz, compressed_by_us = gzip_size(page["body"], page["content_type"], page["content_encoding"])
+    problems = []
+    if page["status"] != expected:
+        problems.append(f"status {page['status']} (expected {expected}){' -> ' + page['location'] if page['location'] else ''}")
+    shown = re.search(r'<html[^>]*\slang="([^"]*)"', html)
+    if not shown or shown.group(1) != lang:
+        problems.append(f"rendered in {shown.group(1) if shown else 'no <html lang>'} instead of {lang}")
+    parser = AssetParser()
+    parser.feed(html)
+    base = browser.origin + path
+    assets, third_party, seen = [], [], set()
+    queue = list(parser.loads)
+    while queue:
+        kind, ref = queue.pop(0)
+        absolute = urljoin(base, ref)
+        parts = urlsplit(absolute)
+        if parts.scheme in ("data", "blob", "about", "javascript"):
+            continue
+        if parts.netloc != urlsplit(browser.origin).netloc:
+            third_party.append({"kind": kind, "url": absolute})
+            continue
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        if kind.startswith("link:") and kind.split(":", 1)[1] in ("preconnect", "dns-prefetch"):
+            continue
+        if target in seen:
+            continue
+        seen.add(target)
+        got = browser.request("GET", target)
+        size, ours = gzip_size(got["body"], got["content_type"], got["content_encoding"])
+        compressed_by_us = compressed_by_us or ours
+        if got["status"] != 200:
+            problems.append(f"asset {target}: status {got['status']}")
+        assets.append({"url": target, "kind": kind, "status": got["status"], "content_type": got["content_type"],
+                       "raw_bytes": len(got["body"]), "gzip_bytes": size, "header_bytes": got["header_bytes"]})
+        if got["content_type"] == "text/css":
+            base_css = browser.origin + parts.path
+            queue += [("css-url", urljoin(base_css, u)) for u in _css_urls(got["body"].decode("utf-8", "replace"))]
+    external_links = sorted({urljoin(base, h) for h in parser.links
+                             if urlsplit(urljoin(base, h)).netloc not in ("", urlsplit(browser.origin).netloc)
+                             and urlsplit(urljoin(base, h)).scheme in ("http", "https")})
+    total = html_gz + sum(a["gzip_bytes"] for a in assets)
+    return {"path": path, "lang": lang, "status": page["status"], "html_raw_bytes": len(page["body"]),
+            "html_gzip_bytes": html_gz, "html_header_bytes": page["header_bytes"],
+            "assets": assets, "assets_gzip_bytes": sum(a["gzip_bytes"] for a in assets),
+            "total_gzip_bytes": total, "third_party_requests": third_party,
+            "external_links": external_links, "compressed_by_benchmark": compressed_by_us,
+            "problems": problems}
+
+
+def kib(n: int) -> str:
+    return f"{n / 1024:.1f}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--budget-kib", type=float, default=30.0, help="page budget in KiB (default 30)")
+    args = parser.parse_args()
+    budget = int(args.budget_kib * 1024)
+    started, when = time.monotonic(), datetime.now(UTC).isoformat(timespec="seconds")
+
+    with tempfile.TemporaryDirectory(prefix="cpplan-pages-") as tmp_name:
+        tmp = Path(tmp_name)
+        env, password = harness.demo_database(tmp)
+        with harness.gunicorn("wsgi:app", env=env, log=tmp / "gunicorn.log", workers=1,
+                              ready_path="/healthz") as server:
+            port = server.port
+            browsers = {ANON: Browser(port)}
+            for email in (COORDINATOR, ADMIN):
+                browsers[email] = Browser(port)
+                browsers[email].log_in(email, password)
+            results = []
+            for path, who, expected in PAGES:
+                for lang in LANGS:
+                    row = measure_page(browsers[who], path, lang, expected)
+                    row["as"] = who
+                    results.append(row)
+
+    by_page: dict[str, dict[str, dict]] = {}
+    for row in results:
+        by_page.setdefault(row["path"], {})[row["lang"]] = row
+    ours = any(r["compressed_by_benchmark"] for r in results)
+    print(f"Page weight, gzip level 6, empty cache (HTML + every asset the page loads), KiB; budget {kib(budget)} KiB")
+    if ours:
+        print("The server sent no Content-Encoding, so HTML and CSS are counted as gzip.compress(body, 6): the size\n"
+              "behind nginx with gzip on for text/html and text/css, as the README's deployment prescribes;\n"
+              "other types (SVG, JS, images) are counted as sent.")
+    header = f"{'page':34} {'as':12} {'st':>3} {'ky':>6} {'ru':>6} {'en':>6} {'html':>6} {'raw':>6} {'assets':>10} {'3rd':>4}"
+    print(header)
+    print("-" * len(header))
+    for path, langs in by_page.items():
+        first = next(iter(langs.values()))
+        worst = max(langs.values(), key=lambda r: r["total_gzip_bytes"])
+        who = first["as"].split("@")[0]
+        print(f"{path:34} {who:12} {first['status']:>3} "
+              + " ".join(f"{kib(langs[l]['total_gzip_bytes']) if l in langs else '-':>6}" for l in LANGS)
+              + f" {kib(worst['html_gzip_bytes']):>6} {kib(worst['html_raw_bytes']):>6}"
+              + f" {kib(worst['assets_gzip_bytes']):>5} ({len(worst['assets'])})"
+              + f" {max(len(r['third_party_requests']) for r in langs.values()):>4}")
+    print("-" * len(header))
+    print("ky/ru/en: total per language; html: the page itself (gzip); raw: the page uncompressed;"
+          " assets: gzip KiB (count); 3rd: third-party requests")
+
+    heaviest = max(results, key=lambda r: r["total_gzip_bytes"])
+    per_lang = {}
+    for lang in LANGS:
+        top = max((r for r in results if r["lang"] == lang), key=lambda r: r["total_gzip_bytes"])
+        per_lang[lang] = {"max_total_gzip_bytes": top["total_gzip_bytes"], "page": top["path"]}
+        print(f"heaviest in {lang}: {top['path']} {kib(top['total_gzip_bytes'])} KiB")
+    third = sum(len(r["third_party_requests"]) for r in results)
+    links = sorted({u for r in results for u in r["external_links"]})
+    headers = max(r["html_header_bytes"] for r in results)
+    print(f"third-party requests: {third}; links to other sites (not loaded): {len(links)}; "
+          f"largest HTML response header block: {headers} bytes (not counted above)")
+
+    failures = []
+    for r in results:
+        where = f"{r['path']}?lang={r['lang']}"
+        if r["total_gzip_bytes"] > budget:
+            failures.append(f"{where}: {r['total_gzip_bytes']} bytes > budget {budget}")
+        for t in r["third_party_requests"]:
+            failures.append(f"{where}: third-party request {t['kind']} {t['url']}")
+        failures += [f"{where}: {p}" for p in r["problems"]]
+
+    harness.RESULTS.mkdir(parents=True, exist_ok=True)
+    out = harness.RESULTS / "pages.json"
+    out.write_text(json.dumps({
+        "benchmark": "pages",
+        "when": when,
+        "machine": harness.machine(),
+        "budget_bytes": budget,
+        "compression": ("gzip.compress(body, 6) computed by the benchmark for " + ", ".join(COMPRESSIBLE)
+                        + " (server sent uncompressed; nginx gzip in front, as the README prescribes); other types as sent"
+                        if ours else "as sent by the server"),
+        "summary": {"max_total_gzip_bytes": heaviest["total_gzip_bytes"],
+                    "max_page": f"{heaviest['path']}?lang={heaviest['lang']}",
+                    "per_language": per_lang, "third_party_requests": third,
+                    "external_links": links, "max_html_header_bytes": headers,
+                    "failures": failures, "seconds": round(time.monotonic() - started, 1)},
+        "pages": results,
+    }, indent=2, ensure_ascii=False) + "\n")
+    print(f"wrote {out.relative_to(harness.ROOT)} in {time.monotonic() - started:.0f} s")
+    if failures:
+        print("FAIL:\n  " + "\n  ".join(failures), file=sys.stderr)
+        return 1
+    print(f"OK: every page is within {kib(budget)} KiB and makes no third-party request")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
