@@ -759,3 +759,17 @@ def test_landing_list_is_kept_per_language(client, world):
     assert "Issyk-Kul region" in client.get("/?lang=en").get_data(as_text=True)
     assert "Иссык-Кульская область" in client.get("/?lang=ru").get_data(as_text=True)
     assert "Issyk-Kul region" in client.get("/?lang=en").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("lang", ["ky", "ru", "en"])
+def test_users_list_shows_the_last_login_as_a_local_date(app, client, admin, lang):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_date
+
+    choose_language(client, lang, "/admin/users")
+    text = html.unescape(client.get("/admin/users").get_data(as_text=True))
+    today_in_bishkek = datetime.now(ZoneInfo("Asia/Bishkek")).date()
+    expected = translate(app, lang, "Last login: %(date)s", date=format_date(today_in_bishkek, "medium", locale=lang))
+    assert expected in text
