@@ -43,15 +43,24 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def start_session(user: User) -> None:
-    """Log the user in on a fresh session, keeping only the chosen language (it becomes their preference)."""
+def clear_session() -> str | None:
+    """Empty the session but for the language chosen on this device; return that language."""
     lang = session.get("lang")
     session.clear()
     if lang in LANGUAGES:
         session["lang"] = lang
-        if user.locale != lang:
-            user.locale = lang
-            db.session.commit()
+        return lang
+    return None
+
+
+def start_session(user: User) -> None:
+    """Log the user in on a fresh session; a language chosen before becomes their preference.
+
+    The caller commits.
+    """
+    lang = clear_session()
+    if lang:
+        user.locale = lang
     session.permanent = True
     login_user(user)
     session[SESSION_SEEN] = utcnow().timestamp()
@@ -111,8 +120,8 @@ def login():
             if user is not None and user.check_password(form.password.data) and user.is_active:
                 throttle.clear_account(email, client)
                 user.last_login_dt = utcnow()
-                db.session.commit()
                 start_session(user)
+                db.session.commit()
                 return redirect(safe_next(request.args.get("next")) or url_for(current_app.config["CPPLAN_HOME_ENDPOINT"]))
             throttle.record_failure(email, client)
             form.form_errors.append(_("The e-mail or password is wrong."))
@@ -128,10 +137,7 @@ def logout():
     current_user.end_other_sessions()
     db.session.commit()
     logout_user()
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    clear_session()
     flash(_("You are logged out."), "info")
     return redirect(url_for(current_app.config["CPPLAN_START_ENDPOINT"]))
 
@@ -163,9 +169,9 @@ def change_password():
         else:
             current_user.set_password(form.new_password.data)
             current_user.end_other_sessions()
-            db.session.commit()
             # The real object: logging in the current_user proxy makes it point at itself.
             start_session(current_user._get_current_object())
+            db.session.commit()
             flash(_("Your password is changed. You were logged out on your other devices."), "success")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/password.html", form=form), 400 if request.method == "POST" else 200
