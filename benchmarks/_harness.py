@@ -6,6 +6,7 @@ Everything here is bounded: servers are started by us, waited for with a deadlin
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import secrets
 import signal
@@ -115,6 +116,15 @@ def gunicorn(app: str, *, env: dict[str, str], log: Path, workers: int = 1, chdi
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)  # the process group we created for it
                 proc.wait(timeout=5)
+
+
+def write_results(name: str, when: str, started: float, **data) -> None:
+    """Write benchmarks/results/<name>.json with the run's time and machine, and say so."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"{name}.json"
+    payload = {"benchmark": name, "when": when, "machine": machine(), **data}
+    out.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    print(f"wrote {out.relative_to(ROOT)} in {time.monotonic() - started:.0f} s")
 
 
 def machine() -> dict[str, str]:

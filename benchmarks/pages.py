@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import http.client
-import json
 import re
 import sys
 import tempfile
@@ -296,24 +295,19 @@ def main() -> int:
             failures.append(f"{where}: third-party request {t['kind']} {t['url']}")
         failures += [f"{where}: {p}" for p in r["problems"]]
 
-    harness.RESULTS.mkdir(parents=True, exist_ok=True)
-    out = harness.RESULTS / "pages.json"
-    out.write_text(json.dumps({
-        "benchmark": "pages",
-        "when": when,
-        "machine": harness.machine(),
-        "budget_bytes": budget,
-        "compression": ("gzip.compress(body, 6) computed by the benchmark for " + ", ".join(COMPRESSIBLE)
-                        + " (server sent uncompressed; nginx gzip in front, as the README prescribes); other types as sent"
-                        if ours else "as sent by the server"),
-        "summary": {"max_total_gzip_bytes": heaviest["total_gzip_bytes"],
-                    "max_page": f"{heaviest['path']}?lang={heaviest['lang']}",
-                    "per_language": per_lang, "third_party_requests": third,
-                    "external_links": links, "max_html_header_bytes": headers,
-                    "failures": failures, "seconds": round(time.monotonic() - started, 1)},
-        "pages": results,
-    }, indent=2, ensure_ascii=False) + "\n")
-    print(f"wrote {out.relative_to(harness.ROOT)} in {time.monotonic() - started:.0f} s")
+    harness.write_results(
+        "pages", when, started,
+        budget_bytes=budget,
+        compression=("gzip.compress(body, 6) computed by the benchmark for " + ", ".join(COMPRESSIBLE)
+                     + " (server sent uncompressed; nginx gzip in front, as the README prescribes); other types as sent"
+                     if ours else "as sent by the server"),
+        summary={"max_total_gzip_bytes": heaviest["total_gzip_bytes"],
+                 "max_page": f"{heaviest['path']}?lang={heaviest['lang']}",
+                 "per_language": per_lang, "third_party_requests": third,
+                 "external_links": links, "max_html_header_bytes": headers,
+                 "failures": failures, "seconds": round(time.monotonic() - started, 1)},
+        pages=results,
+    )
     if failures:
         print("FAIL:\n  " + "\n  ".join(failures), file=sys.stderr)
         return 1

@@ -241,21 +241,16 @@ def main() -> int:
     if errors:
         print(f"ERRORS (non-2xx/3xx, socket errors): {errors}", file=sys.stderr)
 
-    harness.RESULTS.mkdir(parents=True, exist_ok=True)
-    out = harness.RESULTS / "throughput.json"
-    out.write_text(json.dumps({
-        "benchmark": "throughput",
-        "when": when,
-        "machine": harness.machine(),
-        "settings": {"generator": generator, "gunicorn_workers": WORKERS, "worker_class": "sync",
-                     "concurrency": args.concurrency, "duration_s": args.duration, "warmup_s": args.warmup,
-                     "rounds": args.rounds, "app": APP, "bare": BARE, "database": "SQLite demo database"},
-        "goal": {"landing_ratio_min": GOAL, "landing_ratio": landing, "met": met},
-        "summary": summary,
-        "rounds": rounds,
-        "seconds": round(time.monotonic() - started, 1),
-    }, indent=2) + "\n")
-    print(f"wrote {out.relative_to(harness.ROOT)} in {time.monotonic() - started:.0f} s")
+    harness.write_results(
+        "throughput", when, started,
+        settings={"generator": generator, "gunicorn_workers": WORKERS, "worker_class": "sync",
+                  "concurrency": args.concurrency, "duration_s": args.duration, "warmup_s": args.warmup,
+                  "rounds": args.rounds, "app": APP, "bare": BARE, "database": "SQLite demo database"},
+        goal={"landing_ratio_min": GOAL, "landing_ratio": landing, "met": met},
+        summary=summary,
+        rounds=rounds,
+        seconds=round(time.monotonic() - started, 1),
+    )
     if errors:
         return 2
     return 1 if args.check and not met else 0

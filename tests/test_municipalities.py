@@ -773,3 +773,11 @@ def test_users_list_shows_the_last_login_as_a_local_date(app, client, admin, lan
     today_in_bishkek = datetime.now(ZoneInfo("Asia/Bishkek")).date()
     expected = translate(app, lang, "Last login: %(date)s", date=format_date(today_in_bishkek, "medium", locale=lang))
     assert expected in text
+
+
+def test_landing_list_escapes_names(app, client):
+    with app.app_context():
+        create_municipality("xss", name_en="</a><script>alert(1)</script>", name_ky="", name_ru="")
+    text = client.get("/?lang=en").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
