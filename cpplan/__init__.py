@@ -50,13 +50,18 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import cli
     from .accounts.routes import bp as accounts_bp
+    from .api.routes import bp as api_bp
     from .municipalities import admin, routes
+    from .surveys import routes as survey_routes
 
     app.register_blueprint(web.bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(routes.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(survey_routes.bp)
+    app.register_blueprint(api_bp)
     routes.init_app(app)
+    survey_routes.init_app(app)
     cli.init_app(app)
 
     if not app.config.get("CPPLAN_SKIP_DB_CHECK"):

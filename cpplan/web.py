@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, g, render_template, request
+from flask import Blueprint, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -71,10 +71,13 @@ def render_error(code: int, message: str | None = None):
 
 
 def handle_http_error(error: HTTPException):
-    """Render any HTTP error as a translated page (a ready response, e.g. a redirect, passes)."""
+    """Render any HTTP error as a translated page, or as JSON under /api/ (a ready response passes)."""
     if error.response is not None:
         return error.response
     db.session.rollback()
+    if request.path.startswith("/api/"):
+        title, message = ERRORS.get(error.code, ERRORS[500])
+        return jsonify({"error": str(error.code), "message": str(message)}), error.code
     return render_error(error.code or 500)
 
 

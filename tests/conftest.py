@@ -12,6 +12,7 @@ from cpplan.accounts import passwords
 from cpplan.accounts.models import User
 from cpplan.extensions import db
 from cpplan.municipalities.models import Area, Membership, Municipality
+from cpplan.surveys import catalogue
 
 PASSWORD = "steppe-walnut-apricot-42"
 ROLES = ("coordinator", "facilitator", "member", "police", "viewer")
@@ -66,6 +67,8 @@ def app(database_url):
     with app.app_context():
         db.drop_all()
         db.create_all()
+        catalogue.seed()  # the migration inserts it; create_all does not
+        db.session.commit()
     yield app
     with app.app_context():
         db.session.remove()

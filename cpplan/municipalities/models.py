@@ -43,6 +43,10 @@ class Municipality(Named, db.Model):
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     boundary_geojson: Mapped[str | None] = mapped_column(Text)
+    # Where respondents can get help (hotlines, services), shown at the end of every survey.
+    referral_ky: Mapped[str] = mapped_column(Text, default="", server_default="")
+    referral_ru: Mapped[str] = mapped_column(Text, default="", server_default="")
+    referral_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_dt: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now())
 

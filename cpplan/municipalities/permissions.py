@@ -14,6 +14,7 @@ RULES: dict[str, frozenset[str]] = {
     "view_group": ALL_ROLES,                    # names on the working-group roster
     "edit_group": frozenset({"coordinator"}),   # roster and organisations
     "manage_members": frozenset({"coordinator"}),
+    "manage_surveys": frozenset({"coordinator", "facilitator"}),  # create, open, close, paper entry
     "edit_municipality": frozenset(),           # profile and areas: admins only
     "admin": frozenset(),                       # site administration
 }

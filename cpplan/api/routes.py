@@ -1,0 +1,109 @@
+"""JSON API v1: open surveys, questionnaires, and the offline-sync endpoint for responses."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..extensions import csrf, db, limiter
+from ..municipalities.services import get_or_404
+from ..surveys import catalogue, services
+from ..surveys.models import Survey
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+MAX_RESPONSE_BYTES = 64 * 1024
+ERROR_MESSAGES = {
+    "unknown_question": _l("There is no such question in this survey."),
+    "not_an_option": _l("This answer is not one of the choices offered."),
+    "out_of_range": _l("This number is outside the allowed range."),
+    "wrong_type": _l("This answer has the wrong form."),
+    "too_long": _l("This answer is too long."),
+    "not_asked": _l("This question is not asked after the earlier answers."),
+    "no_consent": _l("Answers are only kept when the respondent agrees to take part."),
+}
+
+
+def _names(obj, field: str) -> dict[str, str]:
+    return {lang: getattr(obj, f"{field}_{lang}") or "" for lang in ("ky", "ru", "en")}
+
+
+def _error(status: int, code: str, message: str, **extra):
+    return jsonify({"error": code, "message": message, **extra}), status
+
+
+def questionnaire(survey: Survey) -> dict:
+    """Return the survey's current questionnaire as plain data for the offline form and other clients."""
+    areas = [{"code": str(a.id), "label": _names(a, "name")} for a in services.area_choices(survey)]
+    issues = [{"code": i.code, "label": _names(i, "name"), "sensitive": i.is_sensitive}
+              for i in catalogue.issues_for(survey.municipality_id)]
+    questions = []
+    for q in survey.current_questions():
+        options = {"area": areas, "issue_rating": issues}.get(
+            q.kind, [{"code": o.code, "label": _names(o, "label")} for o in q.options])
+        questions.append({
+            "code": q.code, "kind": q.kind, "page": q.page, "sensitive": q.is_sensitive,
+            "text": _names(q, "text"), "help": _names(q, "help"),
+            "min": 1 if q.kind == "scale" else q.min_value, "max": 5 if q.kind == "scale" else q.max_value,
+            "show_if": {"code": q.show_if_code, "option": q.show_if_option} if q.show_if_code else None,
+            "options": options,
+        })
+    return {"token": survey.token, "municipality": survey.municipality.slug, "status": survey.status,
+            "round": survey.round, "version": survey.version, "title": _names(survey, "title"),
+            "questions": questions}
+
+
+def _open_survey_or_error(token: str):
+    survey = db.session.scalar(db.select(Survey).filter_by(token=token))
+    if survey is None or survey.status == "draft":
+        return None, _error(404, "not_found", _("There is no open survey at this address."))
+    if survey.status == "closed":
+        return None, _error(410, "closed", _("This survey is closed and no longer takes answers."))
+    return survey, None
+
+
+@bp.get("/municipalities/<slug>/surveys")
+def open_surveys(slug: str):
+    """List the municipality's open surveys with their tokens."""
+    municipality = get_or_404(slug)
+    surveys = db.session.scalars(db.select(Survey).filter_by(municipality_id=municipality.id, status="open")
+                                 .order_by(Survey.id)).all()
+    return jsonify({"municipality": slug, "surveys": [
+        {"token": s.token, "title": _names(s, "title"), "round": s.round, "version": s.version} for s in surveys]})
+
+
+@bp.get("/surveys/<token>")
+def get_survey(token: str):
+    """Return an open survey's questionnaire."""
+    survey, failure = _open_survey_or_error(token)
+    return failure or jsonify(questionnaire(survey))
+
+
+@bp.post("/surveys/<token>/responses")
+@csrf.exempt  # no cookie session: the survey token is the only credential, and answers are anonymous
+@limiter.limit("120 per minute")
+def submit_response(token: str):
+    """Store one response; the same uuid with the same answers is acknowledged again, not stored twice."""
+    if (request.content_length or 0) > MAX_RESPONSE_BYTES:
+        abort(413)
+    survey, failure = _open_survey_or_error(token)
+    if failure:
+        return failure
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _error(400, "bad_request", _("Send a JSON object with a uuid and the answers."))
+    client_uuid = services.parse_uuid(body.get("uuid"))
+    if client_uuid is None:
+        return _error(400, "bad_uuid", _("Every response needs its own uuid (version 4)."))
+    channel = body.get("channel", "offline")
+    if channel not in ("web", "offline"):
+        return _error(400, "bad_channel", _("The channel must be web or offline."))
+    try:
+        response, new = services.submit(survey, client_uuid, body.get("answers"), channel)
+    except services.Invalid as invalid:
+        return jsonify({"error": "invalid", "message": _("Some answers do not fit the questionnaire; nothing was stored."),
+                        "errors": [{"field": field, "error": code, "message": str(ERROR_MESSAGES[code])}
+                                   for field, code in invalid.errors]}), 422
+    except services.Conflict:
+        return _error(409, "conflict", _("This uuid was already used for different answers."))
+    return jsonify({"uuid": response.uuid, "status": "stored" if new else "duplicate"}), 201 if new else 200

@@ -1,0 +1,1 @@
+"""Safety surveys: the issue catalogue, questionnaires, responses, validation and the survey API."""

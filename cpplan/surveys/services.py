@@ -1,0 +1,119 @@
+"""Surveys' state changes and response storage: create from the template, open, close, submit."""
+from __future__ import annotations
+
+import uuid as uuidlib
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+
+from ..accounts.models import utcnow
+from ..extensions import db
+from ..municipalities.models import Area
+from . import catalogue, template
+from .models import Answer, Response, Survey
+from .validation import QuestionSpec, Result, fingerprint, rows, validate
+
+
+class Conflict(Exception):
+    """The uuid was already used for different answers."""
+
+
+class Invalid(Exception):
+    """The answers do not fit the questionnaire; `errors` lists (field, error code)."""
+
+    def __init__(self, errors: list[tuple[str, str]]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def create_standard(municipality, round_: str = "baseline") -> Survey:
+    """Add a draft of the standard community safety survey to the municipality and return it."""
+    catalogue.seed()
+    survey = template.build(municipality, round_)
+    db.session.add(survey)
+    return survey
+
+
+def open_survey(survey: Survey) -> None:
+    """Start collecting answers; the questions of this version are frozen from now on."""
+    survey.status = "open"
+    survey.opened_dt = survey.opened_dt or utcnow()
+    survey.closed_dt = None
+
+
+def close_survey(survey: Survey) -> None:
+    """Stop collecting answers."""
+    survey.status = "closed"
+    survey.closed_dt = utcnow()
+
+
+def specs(survey: Survey) -> list[QuestionSpec]:
+    """Return what validation needs of the survey's current questions."""
+    return [QuestionSpec(code=q.code, kind=q.kind, options=tuple(o.code for o in q.options),
+                         min_value=q.min_value, max_value=q.max_value,
+                         show_if_code=q.show_if_code, show_if_option=q.show_if_option)
+            for q in survey.current_questions()]
+
+
+def area_choices(survey: Survey) -> list[Area]:
+    """Return the villages and wards a respondent can pick."""
+    return list(survey.municipality.areas)
+
+
+def check(survey: Survey, answers) -> Result:
+    """Validate answers against the survey's current questionnaire."""
+    areas = tuple(str(a.id) for a in area_choices(survey))
+    issues = tuple(i.code for i in catalogue.issues_for(survey.municipality_id))
+    return validate(specs(survey), answers, areas, issues)
+
+
+def parse_uuid(value) -> str | None:
+    """Return the canonical form of a client uuid4, or None when it is not one."""
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        parsed = uuidlib.UUID(value)
+    except ValueError:
+        return None
+    return str(parsed) if parsed.version == 4 else None
+
+
+def submit(survey: Survey, client_uuid: str, answers, channel: str) -> tuple[Response, bool]:
+    """Store a response once per uuid; return it and whether it is new.
+
+    Raises Invalid (nothing stored) or Conflict (the uuid came before with other answers).
+    """
+    result = check(survey, answers)
+    if not result.ok:
+        raise Invalid(result.errors)
+    digest = fingerprint(result.answers)
+    existing = db.session.scalar(db.select(Response).filter_by(uuid=client_uuid))
+    if existing is not None:
+        return _same(existing, survey, digest), False
+    kinds = {q.code: q.kind for q in survey.current_questions()}
+    response = Response(survey_id=survey.id, version=survey.version, uuid=client_uuid, payload_sha256=digest,
+                        channel=channel)
+    response.answers = [Answer(survey_id=survey.id, question_code=code, item=item, number=number, text=text)
+                        for code, item, number, text in rows(result.answers, kinds)]
+    db.session.add(response)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same uuid arrived at the same moment through another request
+        db.session.rollback()
+        existing = db.session.scalar(db.select(Response).filter_by(uuid=client_uuid))
+        if existing is None:
+            raise
+        return _same(existing, survey, digest), False
+    return response, True
+
+
+def _same(existing: Response, survey: Survey, digest: str) -> Response:
+    if existing.survey_id != survey.id or existing.payload_sha256 != digest:
+        raise Conflict(existing.uuid)
+    return existing
+
+
+def counts_by_channel(survey: Survey) -> dict[str, int]:
+    """Return the number of responses per channel (counted in the database)."""
+    return dict(db.session.execute(
+        db.select(Response.channel, func.count()).filter_by(survey_id=survey.id).group_by(Response.channel)).all())
