@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid as uuidlib
+from dataclasses import dataclass, field
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
@@ -9,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts.models import utcnow
 from ..extensions import db
 from ..municipalities.models import Area
-from . import catalogue, template
+from . import catalogue, kobo, template
 from .models import Answer, Response, Survey
 from .validation import QuestionSpec, Result, fingerprint, rows, validate
 
@@ -90,12 +91,7 @@ def submit(survey: Survey, client_uuid: str, answers, channel: str) -> tuple[Res
     existing = db.session.scalar(db.select(Response).filter_by(uuid=client_uuid))
     if existing is not None:
         return _same(existing, survey, digest), False
-    kinds = {q.code: q.kind for q in survey.current_questions()}
-    response = Response(survey_id=survey.id, version=survey.version, uuid=client_uuid, payload_sha256=digest,
-                        channel=channel)
-    response.answers = [Answer(survey_id=survey.id, question_code=code, item=item, number=number, text=text)
-                        for code, item, number, text in rows(result.answers, kinds)]
-    db.session.add(response)
+    response = _new_response(survey, client_uuid, result.answers, channel)
     try:
         db.session.commit()
     except IntegrityError:  # the same uuid arrived at the same moment through another request
@@ -105,6 +101,65 @@ def submit(survey: Survey, client_uuid: str, answers, channel: str) -> tuple[Res
             raise
         return _same(existing, survey, digest), False
     return response, True
+
+
+def _new_response(survey: Survey, client_uuid: str, clean: dict, channel: str) -> Response:
+    """Add a response with its answer rows to the session (the caller commits)."""
+    kinds = {q.code: q.kind for q in survey.current_questions()}
+    response = Response(survey_id=survey.id, version=survey.version, uuid=client_uuid,
+                        payload_sha256=fingerprint(clean), channel=channel)
+    response.answers = [Answer(survey_id=survey.id, question_code=code, item=item, number=number, text=text)
+                        for code, item, number, text in rows(clean, kinds)]
+    db.session.add(response)
+    return response
+
+
+@dataclass
+class ImportReport:
+    """What an import of a Kobo export did, or would do: counts and every rejected line with its reasons."""
+
+    total: int = 0
+    new: int = 0
+    already: int = 0
+    rejected: list[tuple[int, list[tuple[str, str]]]] = field(default_factory=list)
+    stored: bool = False
+
+
+def import_kobo(survey: Survey, data: bytes, filename: str, dry_run: bool) -> ImportReport:
+    """Check every row of a Kobo export; store the new ones only when none is rejected (all or nothing).
+
+    Raises kobo.KoboFileError when the file cannot be read at all.
+    """
+    report, fresh = ImportReport(), []
+    rows_ = kobo.read(survey, data, filename)
+    report.total = len(rows_)
+    uuids = [r.uuid for r in rows_ if r.uuid]
+    stored = {}
+    for start in range(0, len(uuids), 500):  # a few hundred per query: databases cap the parameters
+        stored.update(db.session.execute(db.select(Response.uuid, Response.payload_sha256).where(
+            Response.uuid.in_(uuids[start:start + 500]))).all())
+    for row in rows_:
+        errors = list(row.errors)
+        if not errors:
+            result = check(survey, row.answers)
+            errors = result.errors
+        if not errors and row.uuid in stored:
+            if stored[row.uuid] == fingerprint(result.answers):
+                report.already += 1
+                continue
+            errors = [("_uuid", "conflict")]
+        if errors:
+            report.rejected.append((row.line, errors))
+        else:
+            fresh.append((row.uuid, result.answers))
+    report.new = len(fresh)
+    if dry_run or report.rejected or not fresh:
+        return report
+    for client_uuid, clean in fresh:
+        _new_response(survey, client_uuid, clean, "import")
+    db.session.commit()
+    report.stored = True
+    return report
 
 
 def _same(existing: Response, survey: Survey, digest: str) -> Response:
