@@ -162,3 +162,60 @@ def test_unreadable_files_say_why(app, survey_id, data, name, code):
             services.import_kobo(survey_of(survey_id), data, name, dry_run=True)
         assert caught.value.code == code
         assert count(Response) == 0
+
+
+# --- the facilitator's pages -------------------------------------------------------------------
+
+@pytest.fixture
+def coordinator_client(app, client, auth, survey_id):
+    from conftest import create_user
+    with app.app_context():
+        create_user("coord@example.org", role="coordinator", municipality=survey_of(survey_id).municipality)
+        create_user("viewer@example.org", role="viewer", municipality=survey_of(survey_id).municipality)
+    auth.login("coord@example.org")
+    return client
+
+
+def post_file(client, survey_id: int, data: bytes, name: str, dry_run: bool):
+    from conftest import csrf_token
+    url = f"/m/kyzyl-suu/surveys/{survey_id}/import"
+    form = {"csrf_token": csrf_token(client, url), "file": (io.BytesIO(data), name)}
+    if dry_run:
+        form["dry_run"] = "y"
+    return client.post(url, data=form, content_type="multipart/form-data")
+
+
+def test_the_xlsform_downloads_for_facilitators_only(app, client, auth, coordinator_client, survey_id):
+    response = coordinator_client.get(f"/m/kyzyl-suu/surveys/{survey_id}/xlsform.xlsx")
+    assert response.status_code == 200 and response.data[:2] == b"PK"
+    assert f"cpplan_kyzyl_suu_{survey_id}_v1.xlsx" in response.headers["Content-Disposition"]
+    auth.logout()
+    auth.login("viewer@example.org")
+    assert client.get(f"/m/kyzyl-suu/surveys/{survey_id}/xlsform.xlsx").status_code == 403
+    assert client.get(f"/m/kyzyl-suu/surveys/{survey_id}/import").status_code == 403
+
+
+def test_check_then_import_through_the_page(app, coordinator_client, survey_id):
+    with app.app_context():
+        survey = survey_of(survey_id)
+        header, rows = export_rows(survey, records(2, str(survey.municipality.areas[0].id)))
+    data = as_csv(header, rows)
+    checked = post_file(coordinator_client, survey_id, data, "export.csv", dry_run=True)
+    assert checked.status_code == 200 and "2 new responses" in checked.get_data(as_text=True)
+    with app.app_context():
+        assert count(Response) == 0
+    imported = post_file(coordinator_client, survey_id, data, "export.csv", dry_run=False)
+    assert imported.status_code == 302
+    with app.app_context():
+        assert count(Response) == 2
+
+
+def test_the_page_lists_rejected_lines_and_unreadable_files(app, coordinator_client, survey_id):
+    rejected = post_file(coordinator_client, survey_id, b"consent,_uuid\nyes,not-a-uuid\n", "export.csv", dry_run=False)
+    assert rejected.status_code == 400 and "Line 2" in rejected.get_data(as_text=True)
+    unreadable = post_file(coordinator_client, survey_id, "a,_uuid\nб,x\n".encode("cp1251"), "export.csv", dry_run=True)
+    assert unreadable.status_code == 400 and "UTF-8" in unreadable.get_data(as_text=True)
+    wrong_type = post_file(coordinator_client, survey_id, b"%PDF-1.4", "export.pdf", dry_run=True)
+    assert wrong_type.status_code == 400
+    with app.app_context():
+        assert count(Response) == 0

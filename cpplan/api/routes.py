@@ -3,25 +3,16 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from ..extensions import csrf, db, limiter
 from ..municipalities.services import get_or_404
 from ..surveys import catalogue, services
+from ..surveys.labels import ERROR_MESSAGES
 from ..surveys.models import Survey
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 MAX_RESPONSE_BYTES = 64 * 1024
-ERROR_MESSAGES = {
-    "unknown_question": _l("There is no such question in this survey."),
-    "not_an_option": _l("This answer is not one of the choices offered."),
-    "out_of_range": _l("This number is outside the allowed range."),
-    "wrong_type": _l("This answer has the wrong form."),
-    "too_long": _l("This answer is too long."),
-    "not_asked": _l("This question is not asked after the earlier answers."),
-    "no_consent": _l("Answers are only kept when the respondent agrees to take part."),
-}
 
 
 def _names(obj, field: str) -> dict[str, str]:

@@ -1,7 +1,9 @@
 """Facilitator pages: the municipality's surveys, creating one from the template, opening and closing."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from io import BytesIO
+
+from flask import Blueprint, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -11,7 +13,8 @@ from ..municipalities.forms import ConfirmForm
 from ..municipalities.models import Municipality
 from ..municipalities.permissions import can, require
 from ..municipalities.services import get_or_404, owned_or_404
-from . import labels, services
+from . import kobo, labels, services, xlsform
+from .forms import ImportForm
 from .models import Survey
 
 bp = Blueprint("surveys", __name__)
@@ -107,3 +110,41 @@ def open_(slug: str, survey_id: int):
 def close(slug: str, survey_id: int):
     """Close an open survey."""
     return _change_status(slug, survey_id, "open", services.close_survey, _("The survey is closed."))
+
+
+@bp.route("/m/<slug>/surveys/<int:survey_id>/xlsform.xlsx")
+def xlsform_download(slug: str, survey_id: int):
+    """Download the survey as an XLSForm for KoboToolbox or ODK Collect."""
+    municipality = get_or_404(slug)
+    require("manage_surveys", municipality)
+    survey = owned_or_404(Survey, municipality, survey_id)
+    return send_file(BytesIO(xlsform.workbook_bytes(survey)), as_attachment=True,
+                     download_name=f"{xlsform.form_id(survey)}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.route("/m/<slug>/surveys/<int:survey_id>/import", methods=["GET", "POST"])
+def import_kobo(slug: str, survey_id: int):
+    """Check, then import, a KoboToolbox/ODK data export of the survey (all rows or none)."""
+    municipality = get_or_404(slug)
+    require("manage_surveys", municipality)
+    survey = owned_or_404(Survey, municipality, survey_id)
+    form = ImportForm()
+    report, status = None, 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            report = services.import_kobo(survey, upload.read(), upload.filename or "", form.dry_run.data)
+        except kobo.KoboFileError as error:
+            form.file.errors.append(labels.FILE_ERRORS[error.code])
+            status = 400
+        else:
+            if report.stored:
+                flash(ngettext("%(num)s response was imported.", "%(num)s responses were imported.", report.new),
+                      "success")
+                return redirect(url_for("surveys.detail", slug=slug, survey_id=survey_id))
+            status = 400 if report.rejected else 200
+    elif form.errors:
+        status = 400
+    return render_template("surveys/import.html", m=municipality, survey=survey, form=form, report=report,
+                           reasons=labels.ERROR_MESSAGES), status
