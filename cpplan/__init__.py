@@ -52,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .accounts.routes import bp as accounts_bp
     from .api.routes import bp as api_bp
     from .municipalities import admin, routes
+    from .surveys import public as survey_form
     from .surveys import routes as survey_routes
 
     app.register_blueprint(web.bp)
@@ -59,6 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(routes.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(survey_routes.bp)
+    app.register_blueprint(survey_form.bp)
     app.register_blueprint(api_bp)
     routes.init_app(app)
     survey_routes.init_app(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from .accounts.models import User
 from .extensions import db
 from .municipalities.models import Area, Membership, Municipality, Organisation, WorkingGroupMember
+from .surveys import services as surveys
 
 # slug, (ky, ru, en), region, (district ky, ru, en), kind, population (demo), lat, lon
 MUNICIPALITIES = [
@@ -62,6 +63,12 @@ GROUP = [
     ("Нургүл Бекова", 6, "Фасилитатор", "female", "member"),
     ("Азамат Жумабаев", 1, "Айылдык кеңештин депутаты", "male", "member"),
 ]
+# Where respondents can get help (ky, ru, en): the real national numbers, an invented local service.
+REFERRAL = (
+    "Милиция: 102\nТез жардам: 103\n(демо) Жергиликтүү кризистик борбор: акысыз жана купуя жардам",
+    "Милиция: 102\nСкорая помощь: 103\n(демо) Местный кризисный центр: бесплатная и конфиденциальная помощь",
+    "Police: 102\nAmbulance: 103\n(demo) Local crisis centre: free and confidential help",
+)
 # Demo accounts (ARCHITECTURE.md): e-mail, name, role in Kyzyl-Suu (None for the site admin).
 USERS = [
     ("admin@example.org", "Demo Admin", None),
@@ -78,7 +85,8 @@ def build(password: str) -> dict[str, int]:
     for slug, names, region, districts, kind, population, lat, lon in MUNICIPALITIES:
         m = Municipality(slug=slug, name_ky=names[0], name_ru=names[1], name_en=names[2], region=region,
                          district_ky=districts[0], district_ru=districts[1], district_en=districts[2],
-                         kind=kind, population=population, lat=lat, lon=lon, is_demo=True)
+                         kind=kind, population=population, lat=lat, lon=lon, is_demo=True,
+                         referral_ky=REFERRAL[0], referral_ru=REFERRAL[1], referral_en=REFERRAL[2])
         for ky, ru, en, dlat, dlon in (AREA_NAMES if kind == "aiyl_aimak" else WARD_NAMES):
             m.areas.append(Area(kind="village" if kind == "aiyl_aimak" else "ward",
                                 name_ky=ky, name_ru=ru, name_en=en, lat=round(lat + dlat, 4), lon=round(lon + dlon, 4)))
@@ -96,6 +104,8 @@ def build(password: str) -> dict[str, int]:
         db.session.add(user)
         if role:
             db.session.add(Membership(user=user, municipality=home, role=role))
+    # An open survey, so that the public form can be tried (and walked by the browser tests).
+    surveys.open_survey(surveys.create_standard(home))
     db.session.commit()
     return {"municipalities": len(municipalities), "users": len(USERS),
             "population": sum(m.population for m in municipalities)}

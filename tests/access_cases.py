@@ -6,7 +6,9 @@ every rule accepting POST a request that the allowed role can send (with the eff
 from __future__ import annotations
 
 import html
+import io
 import re
+import uuid
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -16,6 +18,7 @@ from conftest import PASSWORD, csrf_token
 from cpplan.accounts.models import User
 from cpplan.extensions import db
 from cpplan.municipalities.models import Area, Membership, Municipality, Organisation, WorkingGroupMember
+from cpplan.surveys.models import Response, Survey
 
 ROLES = ("anonymous", "viewer", "member", "police", "facilitator", "coordinator", "outsider", "admin")
 LOGIN = "302 -> /login"   # redirected to the login page
@@ -128,6 +131,19 @@ class Ctx:
             db.session.commit()
             return area.id
 
+    def public_survey(self) -> tuple[int, str, int]:
+        """Return (id, token, number of pages) of an open standard survey of home, created on first use."""
+        if not hasattr(self, "_public_survey"):
+            from cpplan.surveys import services
+
+            with self.app.app_context():
+                survey = services.create_standard(self._municipality(self.home))
+                services.open_survey(survey)
+                db.session.commit()
+                pages = len({q.page for q in survey.current_questions()})
+                self._public_survey = (survey.id, survey.token, pages)
+        return self._public_survey
+
     def new_user(self, role: str | None = None, slug: str | None = None) -> tuple[int, str, int | None]:
         """Insert a user (with a role in slug when given); return (user id, e-mail, membership id)."""
         email = f"person{self._next()}@example.org"
@@ -165,6 +181,30 @@ class Ctx:
         """The e-mail of the role's user (for anonymous: the viewer, whose data must not change)."""
         return self.world["users"]["viewer" if role == "anonymous" else role]
 
+    def new_survey(self, slug: str, status: str = "draft") -> tuple[int, str]:
+        """Insert a standard survey of slug in the given status; return (id, token)."""
+        from cpplan.surveys import services
+
+        with self.app.app_context():
+            survey = services.create_standard(self._municipality(slug))
+            if status in ("open", "closed"):
+                services.open_survey(survey)
+            if status == "closed":
+                services.close_survey(survey)
+            db.session.commit()
+            return survey.id, survey.token
+
+    def open_survey(self) -> tuple[int, str]:
+        """Return (id, token) of an open survey of home for the survey pages and the API, made on first use."""
+        if not hasattr(self, "_open_survey"):
+            self._open_survey = self.new_survey(self.home, "open")
+        return self._open_survey
+
+    def survey_count(self, slug: str) -> int:
+        with self.app.app_context():
+            return db.session.scalar(db.select(db.func.count()).select_from(Survey).join(Municipality)
+                                     .filter(Municipality.slug == slug))
+
 
 # ---------------------------------------------------------------------------------------------
 # GET: the address of every rule and the expected answer per role.
@@ -200,6 +240,21 @@ URLS: dict[str, Callable[[Ctx], str]] = {
     "admin.user": lambda c: f"/admin/users/{c.viewer_id}",
     "admin.add_membership": lambda c: f"/admin/users/{c.viewer_id}/memberships",
     "admin.delete_membership": lambda c: f"/admin/memberships/{c.home_membership}/delete",
+    "surveys.index": lambda c: f"/m/{c.home}/surveys",
+    "surveys.detail": lambda c: f"/m/{c.home}/surveys/{c.open_survey()[0]}",
+    "surveys.create": lambda c: f"/m/{c.home}/surveys/new",
+    "surveys.open_": lambda c: f"/m/{c.home}/surveys/{c.open_survey()[0]}/open",
+    "surveys.close": lambda c: f"/m/{c.home}/surveys/{c.open_survey()[0]}/close",
+    "api.open_surveys": lambda c: f"/api/v1/municipalities/{c.home}/surveys",
+    "api.get_survey": lambda c: f"/api/v1/surveys/{c.open_survey()[1]}",
+    "api.submit_response": lambda c: f"/api/v1/surveys/{c.open_survey()[1]}/responses",
+    "surveys.xlsform_download": lambda c: f"/m/{c.home}/surveys/{c.open_survey()[0]}/xlsform.xlsx",
+    "surveys.import_kobo": lambda c: f"/m/{c.home}/surveys/{c.open_survey()[0]}/import",
+    "surveys.qr": lambda c: f"/m/{c.home}/surveys/{c.public_survey()[0]}/qr.svg",
+    "surveys.referral": lambda c: f"/m/{c.home}/surveys/referral",
+    "survey_form.form": lambda c: f"/s/{c.public_survey()[1]}",
+    "survey_form.thanks": lambda c: f"/s/{c.public_survey()[1]}/thanks",
+    "survey_form.exit_": lambda c: "/s/exit",
 }
 
 # Expected answer to GET, per role. Every rule of app.url_map (but static) must be listed.
@@ -235,6 +290,23 @@ EXPECTED: dict[str, dict] = {
     "admin.user":                         row(LOGIN, 403,   403,   403,   403,   403,   403,   200),
     "admin.add_membership":               row(405,   405,   405,   405,   405,   405,   405,   405),
     "admin.delete_membership":            row(405,   405,   405,   405,   405,   405,   405,   405),
+    "surveys.index":                      row(LOGIN, 200,   200,   200,   200,   200,   403,   200),
+    "surveys.detail":                     row(LOGIN, 200,   200,   200,   200,   200,   403,   200),
+    "surveys.create":                     row(405,   405,   405,   405,   405,   405,   405,   405),
+    "surveys.open_":                      row(405,   405,   405,   405,   405,   405,   405,   405),
+    "surveys.close":                      row(405,   405,   405,   405,   405,   405,   405,   405),
+    # The JSON API of open surveys: public, the survey token is the only credential.
+    "api.open_surveys":                   row(200,   200,   200,   200,   200,   200,   200,   200),
+    "api.get_survey":                     row(200,   200,   200,   200,   200,   200,   200,   200),
+    "api.submit_response":                row(405,   405,   405,   405,   405,   405,   405,   405),
+    "surveys.xlsform_download":           row(LOGIN, 403,   403,   403,   200,   200,   403,   200),
+    "surveys.import_kobo":                row(LOGIN, 403,   403,   403,   200,   200,   403,   200),
+    "surveys.qr":                         row(LOGIN, 403,   403,   403,   200,   200,   403,   200),
+    "surveys.referral":                   row(405,   405,   405,   405,   405,   405,   405,   405),
+    # The public survey form: anyone, logged in or not.
+    "survey_form.form":                   row(200,   200,   200,   200,   200,   200,   200,   200),
+    "survey_form.thanks":                 row(200,   200,   200,   200,   200,   200,   200,   200),
+    "survey_form.exit_":                  row(200,   200,   200,   200,   200,   200,   200,   200),
 }
 
 
@@ -248,6 +320,14 @@ class Post:
     effect: Callable[[], bool]          # True once the intended change is in the database
     csrf_field: str = "csrf_token"
     extra: dict = field(default_factory=dict)
+    json: dict | None = None            # a JSON body instead of a form (token-authenticated API, no CSRF token)
+    ok_status: int = 302                # the allowed request's status: post/redirect/get, or the API's own
+
+    def send(self, client, token: str | None):
+        """POST the form with the CSRF token (none when token is None), or the JSON body."""
+        if self.json is not None:
+            return client.post(self.url, json=self.json)
+        return client.post(self.url, data=self.data if token is None else {**self.data, self.csrf_field: token})
 
 
 def _login(c: Ctx, role: str) -> Post:
@@ -390,6 +470,63 @@ def _membership_delete(c: Ctx, role: str) -> Post:
     return Post(f"/admin/memberships/{mid}/delete", {}, lambda: c.get(Membership, mid) is None)
 
 
+def _survey_create(c: Ctx, role: str) -> Post:
+    before = c.survey_count(c.home)
+    return Post(f"/m/{c.home}/surveys/new", {}, lambda: c.survey_count(c.home) > before)
+
+
+def _survey_open(c: Ctx, role: str) -> Post:
+    sid, _token = c.new_survey(c.home, "draft")
+    return Post(f"/m/{c.home}/surveys/{sid}/open", {}, lambda: c.get(Survey, sid).status == "open")
+
+
+def _survey_close(c: Ctx, role: str) -> Post:
+    sid, _token = c.new_survey(c.home, "open")
+    return Post(f"/m/{c.home}/surveys/{sid}/close", {}, lambda: c.get(Survey, sid).status == "closed")
+
+
+class Upload(io.BytesIO):
+    """A file to upload more than once: the test client closes an upload after each request."""
+
+    def close(self) -> None:
+        self.seek(0)
+
+
+def _import_kobo(c: Ctx, role: str) -> Post:
+    """A one-row Kobo export, imported for real (no dry run)."""
+    sid, _token = c.open_survey()
+    client_uuid = str(uuid.uuid4())
+    upload = Upload(f"consent,_uuid\nyes,{client_uuid}\n".encode())
+    return Post(f"/m/{c.home}/surveys/{sid}/import", {"file": (upload, "export.csv")},
+                lambda: c.exists(Response, uuid=client_uuid))
+
+
+def _submit_response(c: Ctx, role: str) -> Post:
+    """The offline-sync endpoint: JSON with a fresh client uuid, no CSRF token (see CSRF_EXEMPT)."""
+    _sid, token = c.open_survey()
+    client_uuid = str(uuid.uuid4())
+    return Post(f"/api/v1/surveys/{token}/responses", {}, lambda: c.exists(Response, uuid=client_uuid),
+                json={"uuid": client_uuid, "answers": {"consent": "yes"}}, ok_status=201)
+
+
+def _referral(c: Ctx, role: str) -> Post:
+    text = f"Help line for {role}"
+    return Post(f"/m/{c.home}/surveys/referral", {"referral_ky": "", "referral_ru": "", "referral_en": text},
+                lambda: c.get(Municipality, c.world["home_id"]).referral_en == text)
+
+
+def _survey_answer(c: Ctx, role: str) -> Post:
+    """The last page of the public form, sent with consent and a fresh client uuid."""
+    import uuid
+
+    from cpplan.surveys.models import Response
+
+    _id, token, pages = c.public_survey()
+    client_uuid = str(uuid.uuid4())
+    return Post(f"/s/{token}", {"uuid": client_uuid, "page": str(pages), "a.consent": "yes", "go": "send"},
+                lambda: c.exists(Response, uuid=client_uuid))
+
+
 POSTS: dict[str, Callable[[Ctx, str], Post]] = {
     "accounts.login": _login,
     "accounts.logout": _logout,
@@ -414,6 +551,13 @@ POSTS: dict[str, Callable[[Ctx, str], Post]] = {
     "admin.user": _user_edit,
     "admin.add_membership": _membership_add,
     "admin.delete_membership": _membership_delete,
+    "surveys.create": _survey_create,
+    "surveys.open_": _survey_open,
+    "surveys.close": _survey_close,
+    "api.submit_response": _submit_response,
+    "surveys.import_kobo": _import_kobo,
+    "surveys.referral": _referral,
+    "survey_form.form": _survey_answer,
 }
 
 # Expected answer to a POST with a valid CSRF token and valid data, per role.
@@ -443,6 +587,14 @@ EXPECTED_POST: dict[str, dict] = {
     "admin.user":                         row(LOGIN, 403,   403,   403,   403,   403,   403,   OK),
     "admin.add_membership":               row(LOGIN, 403,   403,   403,   403,   403,   403,   OK),
     "admin.delete_membership":            row(LOGIN, 403,   403,   403,   403,   403,   403,   OK),
+    "surveys.create":                     row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
+    "surveys.open_":                      row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
+    "surveys.close":                      row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
+    # Anyone may answer an open survey, logged in or not.
+    "api.submit_response":                row(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "surveys.import_kobo":                row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
+    "surveys.referral":                   row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
+    "survey_form.form":                   row(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
 }
 
 
@@ -458,6 +610,12 @@ def url_endpoints(app) -> set[str]:
 
 def post_endpoints(app) -> set[str]:
     return {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in (rule.methods or ())}
+
+
+# POST rules exempt from CSRF on purpose, and no others (test_csrf checks the app exempts exactly these):
+# the offline-sync endpoint is called by phones with no cookie session; the survey token is its only
+# credential and the answers are anonymous.
+CSRF_EXEMPT = frozenset({"api.submit_response"})
 
 
 # ---------------------------------------------------------------------------------------------

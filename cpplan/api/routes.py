@@ -75,7 +75,9 @@ def get_survey(token: str):
 @limiter.limit("120 per minute")
 def submit_response(token: str):
     """Store one response; the same uuid with the same answers is acknowledged again, not stored twice."""
-    if (request.content_length or 0) > MAX_RESPONSE_BYTES:
+    # A chunked body has no Content-Length: read at most one byte more than allowed to tell.
+    request.max_content_length = MAX_RESPONSE_BYTES + 1
+    if (request.content_length or 0) > MAX_RESPONSE_BYTES or len(request.get_data()) > MAX_RESPONSE_BYTES:
         abort(413)
     survey, failure = _open_survey_or_error(token)
     if failure:

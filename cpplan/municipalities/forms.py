@@ -34,6 +34,17 @@ def coordinate(label, low: float, high: float) -> FloatField:
         "Enter a number from %(min)s to %(max)s."))], render_kw={"inputmode": "decimal"})
 
 
+REFERRAL_HELP = _l("Hotlines and services where residents can get help. Every respondent sees this at the end "
+                   "of the survey; when it is empty they see the police (102) and ambulance (103) numbers.")
+
+
+def referral(label, **kw) -> TextAreaField:
+    """Return an optional text of at most 2,000 characters on where respondents can get help."""
+    return TextAreaField(label, validators=[Optional(), Length(max=2000, message=TOO_LONG)],
+                         filters=[lambda value: (value or "").strip()], render_kw={"maxlength": 2000, "rows": 4},
+                         **kw)
+
+
 class NamesMixin:
     """Names in Kyrgyz, Russian and English; at least one is required."""
 
@@ -68,6 +79,9 @@ class MunicipalityForm(NamesMixin, FlaskForm):
     lon = coordinate(_l("Longitude"), 69.0, 81.0)
     boundary_geojson = TextAreaField(_l("Boundary (GeoJSON, optional)"), validators=[
         Optional(), Length(max=500_000, message=TOO_LONG)])
+    referral_ky = referral(_l("Where to get help, in Kyrgyz"), description=REFERRAL_HELP)
+    referral_ru = referral(_l("Where to get help, in Russian"))
+    referral_en = referral(_l("Where to get help, in English"))
 
     def validate_slug(self, field) -> None:
         field.data = (field.data or "").strip().lower()
@@ -84,6 +98,14 @@ class MunicipalityForm(NamesMixin, FlaskForm):
         allowed = {"Polygon", "MultiPolygon", "Feature", "FeatureCollection"}
         if not isinstance(shape, dict) or shape.get("type") not in allowed:
             raise ValidationError(_l("The boundary must be a GeoJSON Polygon, MultiPolygon, Feature or FeatureCollection."))
+
+
+class ReferralForm(FlaskForm):
+    """Where respondents can get help, in three languages (shown at the end of every survey)."""
+
+    referral_ky = referral(_l("Where to get help, in Kyrgyz"), description=REFERRAL_HELP)
+    referral_ru = referral(_l("Where to get help, in Russian"))
+    referral_en = referral(_l("Where to get help, in English"))
 
 
 class AreaForm(NamesMixin, FlaskForm):

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..extensions import db, limiter
 from ..i18n import localized
-from . import catalogue, services
+from . import catalogue, labels, services
 from .models import Question, Survey
 from .validation import CONSENT_CODE, CONSENT_YES, LAT_RANGE, LON_RANGE, SCALE, TEXT_MAX, is_shown
 
@@ -25,15 +25,10 @@ bp = Blueprint("survey_form", __name__)
 
 HONEYPOT = "website"  # a field people never see; bots fill it in
 NO_STORE = "no-store"
-MESSAGES = {
-    "unknown_question": _l("There is no such question in this survey."),
-    "not_an_option": _l("Choose one of the answers offered."),
-    "out_of_range": _l("This number is outside the allowed range."),
-    "wrong_type": _l("This answer has the wrong form."),
-    "too_long": _l("This answer is too long."),
-    "not_asked": _l("This question is not asked after the earlier answers."),
-    "no_consent": _l("To answer the questions, choose “Yes, I agree”."),
-}
+# What the respondent reads for each validation error (the facilitators' wording where it fits).
+MESSAGES = {**labels.ERROR_MESSAGES,
+            "not_an_option": _l("Choose one of the answers offered."),
+            "no_consent": _l("To answer the questions, choose “Yes, I agree”.")}
 
 
 def public_url(survey: Survey) -> str:
@@ -69,12 +64,13 @@ def _survey(token: str) -> Survey:
 
 
 def _no_store(response):
+    """Return the response marked never to be cached (the back button must not show answers)."""
     response.headers["Cache-Control"] = NO_STORE
-    response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 
 def _pages(questions: list[Question]) -> list[int]:
+    """Return the questionnaire's page numbers in order."""
     return sorted({q.page for q in questions})
 
 
@@ -84,11 +80,6 @@ def _number(raw: str, kind=int):
         return kind(raw)
     except ValueError:
         return raw
-
-
-def _float(raw: str):
-    value = _number(raw, float)
-    return value if isinstance(value, str) or value == value and abs(value) != float("inf") else raw
 
 
 def read_answers(questions: list[Question], form, issue_codes: list[str]) -> dict:
@@ -102,7 +93,7 @@ def read_answers(questions: list[Question], form, issue_codes: list[str]) -> dic
             value = _number(form.get(name, "").strip())
         elif q.kind == "location":
             lat, lon = (form.get(f"{name}.{axis}", "").strip() for axis in ("lat", "lon"))
-            value = {"lat": _float(lat), "lon": _float(lon)} if lat or lon else None
+            value = {"lat": _number(lat, float), "lon": _number(lon, float)} if lat or lon else None
         elif q.kind == "issue_rating":
             given = {code: form.get(f"{name}.{code}", "").strip() for code in issue_codes}
             value = {code: _number(raw) for code, raw in given.items() if raw}
@@ -169,18 +160,19 @@ def _render_page(survey: Survey, index: int, answers: dict, client_uuid: str,
     shown = [q for q in questions if q.page == number and is_shown(specs[q.code], answers)]
     carried = [pair for q in questions if q.page != number for pair in hidden_fields(q, answers.get(q.code))]
     messages = {code: _message(by_code.get(code), error) for code, error in errors or []}
-    summary = [(by_code[code] if code in by_code else None, message) for code, message in messages.items()]
+    summary = [(by_code.get(code), message) for code, message in messages.items()]
     html = render_template(
         "surveys/public/page.html", survey=survey, index=index, total=len(pages), questions=shown,
-        carried=carried, answers=answers, client_uuid=client_uuid, errors=messages, summary=summary,
-        on_page={q.code for q in shown}, areas=services.area_choices(survey),
-        issues=catalogue.issues_for(survey.municipality_id), scale=range(SCALE[0], SCALE[1] + 1),
-        lat_range=LAT_RANGE, lon_range=LON_RANGE, text_max=TEXT_MAX, honeypot=HONEYPOT,
-        referral=referral_text(survey) if index == len(pages) else None)
+        carried=carried, client_uuid=client_uuid, summary=summary, on_page={q.code for q in shown},
+        honeypot=HONEYPOT, referral=referral_text(survey) if index == len(pages) else None,
+        ctx={"answers": answers, "errors": messages, "areas": services.area_choices(survey),
+             "issues": catalogue.issues_for(survey.municipality_id), "scale": range(SCALE[0], SCALE[1] + 1),
+             "lat_range": LAT_RANGE, "lon_range": LON_RANGE, "text_max": TEXT_MAX})
     return _no_store(make_response(html, 400 if errors else 200))
 
 
 def _is_send() -> bool:
+    """Return True for the last page's Send (the limit on stored responses counts only these)."""
     return request.method == "POST" and request.form.get("go") == "send"
 
 
@@ -195,9 +187,9 @@ def form(token: str):
     client_uuid = services.parse_uuid(request.form.get("uuid"))
     if client_uuid is None:
         abort(400)
-    thanks = redirect(url_for("survey_form.thanks", token=token))
+    thanked = redirect(url_for("survey_form.thanks", token=token))
     if request.form.get(HONEYPOT):
-        return thanks  # looks like success to the bot; nothing is stored
+        return thanked  # looks like success to the bot; nothing is stored
     total = len(_pages(survey.current_questions()))
     try:
         index = min(max(int(request.form.get("page", "1")), 1), total)
@@ -209,7 +201,7 @@ def form(token: str):
     consent_options = next((tuple(o.code for o in q.options) for q in survey.current_questions()
                             if q.code == CONSENT_CODE), ())
     if consent in consent_options and consent != CONSENT_YES:
-        return thanks  # declined: thank them and keep nothing
+        return thanked  # declined: thank them and keep nothing
     result = services.check(survey, answers)
     if not result.ok:
         return _render_page(survey, index, answers, client_uuid, result.errors)
@@ -221,7 +213,7 @@ def form(token: str):
             return _render_page(survey, index, answers, client_uuid, invalid.errors)
         except services.Conflict:
             pass  # sent before (the back button after sending): the first answers stand
-        return thanks
+        return thanked
     index = index - 1 if go == "back" else index + 1
     return _render_page(survey, min(max(index, 1), total), result.answers, client_uuid)
 

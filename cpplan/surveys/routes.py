@@ -3,17 +3,17 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import Blueprint, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from ..extensions import db
 from ..municipalities import guide
-from ..municipalities.forms import ConfirmForm
+from ..municipalities.forms import ConfirmForm, ReferralForm
 from ..municipalities.models import Municipality
 from ..municipalities.permissions import can, require
 from ..municipalities.services import get_or_404, owned_or_404
-from . import kobo, labels, services, xlsform
+from . import kobo, labels, public, services, xlsform
 from .forms import ImportForm
 from .models import Survey
 
@@ -53,11 +53,30 @@ def index(slug: str):
     """List the municipality's surveys with their answer counts."""
     municipality = get_or_404(slug)
     require("view", municipality)
+    return _index_page(municipality, ReferralForm(obj=municipality, formdata=None))
+
+
+def _index_page(municipality: Municipality, referral_form: ReferralForm):
     surveys = db.session.scalars(db.select(Survey).filter_by(municipality_id=municipality.id)
                                  .order_by(Survey.id.desc())).all()
     counts = {s.id: sum(services.counts_by_channel(s).values()) for s in surveys}
     return render_template("surveys/index.html", m=municipality, surveys=surveys, counts=counts,
-                           can_manage=can("manage_surveys", municipality), confirm=ConfirmForm())
+                           can_manage=can("manage_surveys", municipality), confirm=ConfirmForm(),
+                           referral_form=referral_form)
+
+
+@bp.route("/m/<slug>/surveys/referral", methods=["POST"])
+def referral(slug: str):
+    """Save where respondents can get help (shown at the end of every survey of the municipality)."""
+    municipality = get_or_404(slug)
+    require("manage_surveys", municipality)
+    form = ReferralForm()
+    if form.validate_on_submit():
+        form.populate_obj(municipality)
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for("surveys.index", slug=slug) + "#referral")
+    return _index_page(municipality, form), 400
 
 
 @bp.route("/m/<slug>/surveys/new", methods=["POST"])
@@ -81,8 +100,20 @@ def detail(slug: str, survey_id: int):
     survey = owned_or_404(Survey, municipality, survey_id)
     return render_template("surveys/detail.html", m=municipality, survey=survey,
                            counts=services.counts_by_channel(survey),
-                           public_url=url_for("api.get_survey", token=survey.token, _external=True),
+                           public_url=public.public_url(survey), share=public.share_links(survey),
                            can_manage=can("manage_surveys", municipality), confirm=ConfirmForm())
+
+
+@bp.route("/m/<slug>/surveys/<int:survey_id>/qr.svg")
+def qr(slug: str, survey_id: int):
+    """Return a QR code of the survey's public link, as an SVG image to print or show on a screen."""
+    municipality = get_or_404(slug)
+    require("manage_surveys", municipality)
+    survey = owned_or_404(Survey, municipality, survey_id)
+    response = make_response(public.qr_svg(public.public_url(survey)))
+    response.mimetype = "image/svg+xml"
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 def _change_status(slug: str, survey_id: int, allowed_from: str, change, message: str):

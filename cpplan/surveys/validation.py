@@ -8,6 +8,8 @@ from decimal import Decimal
 
 TEXT_MAX = 500
 SCALE = (1, 5)
+# The answer column is NUMERIC(12, 6): whole numbers beyond this cannot be stored.
+NUMBER_LIMIT = 999_999
 # Kyrgyzstan with a margin: a point outside is a typing or GPS error.
 LAT_RANGE, LON_RANGE = (39.0, 43.5), (69.0, 81.0)
 CONSENT_CODE, CONSENT_YES = "consent", "yes"
@@ -48,6 +50,14 @@ def _is_number(value) -> bool:
     return (_is_int(value) or isinstance(value, float)) and value == value and abs(value) != float("inf")
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _skipped(value) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
@@ -69,21 +79,22 @@ def _clean(spec: QuestionSpec, value, areas: tuple[str, ...], issues: tuple[str,
         if not _is_int(value):
             return None, "wrong_type"
         low, high = SCALE if kind == "scale" else (spec.min_value, spec.max_value)
-        if (low is not None and value < low) or (high is not None and value > high):
+        if (low is not None and value < low) or (high is not None and value > high) or abs(value) > NUMBER_LIMIT:
             return None, "out_of_range"
         return value, None
     if kind == "text":
-        if not isinstance(value, str):
+        # NUL cannot be stored in PostgreSQL text, a lone surrogate cannot be encoded at all.
+        if not isinstance(value, str) or "\x00" in value or not _encodable(value):
             return None, "wrong_type"
         value = value.strip()
         return (value, None) if len(value) <= TEXT_MAX else (None, "too_long")
     if kind == "location":
         if not isinstance(value, dict) or set(value) != {"lat", "lon"} or not all(map(_is_number, value.values())):
             return None, "wrong_type"
-        lat, lon = float(value["lat"]), float(value["lon"])
+        lat, lon = value["lat"], value["lon"]  # compared before float(): a huge int would overflow
         if not (LAT_RANGE[0] <= lat <= LAT_RANGE[1] and LON_RANGE[0] <= lon <= LON_RANGE[1]):
             return None, "out_of_range"
-        return {"lat": round(lat, 5), "lon": round(lon, 5)}, None
+        return {"lat": round(float(lat), 5), "lon": round(float(lon), 5)}, None
     if kind == "issue_rating":
         if not isinstance(value, dict) or not all(isinstance(k, str) and _is_int(v) for k, v in value.items()):
             return None, "wrong_type"

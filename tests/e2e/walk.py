@@ -6,6 +6,7 @@ so the walk runs once per language and the tests report every page that fails, n
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from .checks import axe_report, horizontal_overflow, html_lang, small_tap_targets
 
@@ -101,6 +102,17 @@ def walk(browser, password: str, lang: str, *, admin: bool = True, axe: bool = T
         follow(page, "main .crumbs a")
         follow(page, f'main .actions a[href="/m/{HOME}/members"]')
         visit("accounts and roles", "main h1", "Accounts and roles")
+        # The public form of the demo's open survey, reached through the facilitator's share link.
+        follow(page, "main .crumbs a")
+        follow(page, f'main .guide a[href="/m/{HOME}/surveys"]')
+        follow(page, f'main .cards a[href^="/m/{HOME}/surveys/"]')
+        follow(page, "main .public-link a")
+        visit("survey consent", "main h1", "Community safety survey")
+        page.locator('input[name="a.consent"][value="yes"]').check()
+        follow(page, 'main button[value="next"]')
+        visit("survey questions", "main legend", "Your gender")
+        follow(page, "header .quick-exit")
+        assert urlsplit(page.url).path == "/s/exit", f"the quick exit led to {page.url}"
         follow(page, 'header a[href="/account"]')
         visit("account", "main h1", "Your account")
         response = page.goto(MISSING)
