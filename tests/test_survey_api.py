@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from access_cases import snapshot
-from cpplan.extensions import db, limiter
+from access_cases import logged_in_client, snapshot
+from cpplan.extensions import db
 from cpplan.municipalities.models import Area, Municipality
 from cpplan.surveys import catalogue, services, template
 from cpplan.surveys.models import Answer, Issue, Response, Survey
@@ -165,6 +165,15 @@ def test_open_surveys_lists_only_open_ones_with_their_tokens(app, client, world)
         assert set(s["title"]) == {"ky", "ru", "en"}
         assert s["round"] == "baseline" and s["version"] == 1
         assert client.get(f"/api/v1/surveys/{s['token']}").status_code == 200
+
+
+@pytest.mark.parametrize("role", ["anonymous", "viewer", "coordinator", "outsider", "admin"])
+def test_every_role_reads_the_same_json(app, world, survey, role):
+    client = logged_in_client(app, None if role == "anonymous" else world["users"][role])
+    for url in (f"/api/v1/municipalities/{world['home']}/surveys", f"/api/v1/surveys/{survey['token']}"):
+        response = client.get(url)
+        assert response.status_code == 200 and response.mimetype == "application/json", url
+        assert response.get_json() == app.test_client().get(url).get_json(), url
 
 
 def test_open_surveys_of_a_municipality_without_any(client, world):
@@ -652,7 +661,3 @@ def test_fuzzed_bodies_never_give_a_500(app, survey, body):
     response = app.test_client().post(survey["url"], json=body, environ_base={"REMOTE_ADDR": next(ADDRESSES)})
     assert response.status_code in (400, 422), response.status_code
     assert counts(app) == before
-
-
-def test_rate_limit_is_on_in_the_tests(app):
-    assert limiter.enabled

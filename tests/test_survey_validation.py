@@ -8,7 +8,6 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from cpplan.surveys import validation
 from cpplan.surveys.validation import ERRORS, TEXT_MAX, QuestionSpec, Result, fingerprint, is_shown, rows, validate
 
 AREAS = ("11", "12", "13")
