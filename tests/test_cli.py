@@ -81,6 +81,36 @@ def test_demo_builds_the_demo_database(app, runner, empty_db):
     assert Auth(app.test_client()).login("admin@example.org", PASSWORD).status_code != 302
 
 
+def test_demo_gives_every_municipality_a_survey_with_plausible_answers(app, runner, empty_db):
+    from cpplan.surveys.models import Answer, Response, Survey
+
+    assert run(runner, "demo", "--password", DEMO_PASSWORD).exit_code == 0
+    with app.app_context():
+        surveys = db.session.execute(db.select(Municipality.slug, Survey.status, db.func.count(Response.id))
+                                     .join(Survey, Survey.municipality_id == Municipality.id)
+                                     .outerjoin(Response, Response.survey_id == Survey.id)
+                                     .group_by(Municipality.slug, Survey.status)).all()
+        assert len(surveys) == 14
+        assert all(150 <= n <= 350 for _slug, _status, n in surveys)
+        assert {slug for slug, status, _n in surveys if status == "open"} == {"kyzyl-suu"}
+        assert {channel for (channel,) in db.session.execute(db.select(Response.channel).distinct())} == {
+            "web", "offline", "paper"}
+
+        def mean_rating(issue: str, region: str, inside: bool) -> float:
+            where = Municipality.region == region if inside else Municipality.region != region
+            return float(db.session.scalar(
+                db.select(db.func.avg(Answer.number)).join(Survey, Survey.id == Answer.survey_id)
+                .join(Municipality, Municipality.id == Survey.municipality_id)
+                .where(Answer.question_code == "issue_seriousness", Answer.item == issue, where)))
+
+        assert mean_rating("livestock_theft", "issyk_kul", True) > mean_rating("livestock_theft", "issyk_kul", False) + 1
+        assert mean_rating("school_racketeering", "batken", True) > mean_rating("school_racketeering", "batken", False) + 1
+        fingerprints = sorted(db.session.scalars(db.select(Response.payload_sha256)))
+    assert run(runner, "demo", "--reset", "--password", DEMO_PASSWORD).exit_code == 0
+    with app.app_context():  # a fixed seed: the same answers every time
+        assert sorted(db.session.scalars(db.select(Response.payload_sha256))) == fingerprints
+
+
 def test_demo_refuses_to_run_twice_without_reset(app, runner, empty_db):
     assert run(runner, "demo", "--password", DEMO_PASSWORD).exit_code == 0
     result = run(runner, "demo", "--password", "another-strong-passphrase-7")
