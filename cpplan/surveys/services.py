@@ -4,14 +4,18 @@ from __future__ import annotations
 import uuid as uuidlib
 from dataclasses import dataclass, field
 
-from sqlalchemy import func
+from time import monotonic
+
+from flask import current_app
+from sqlalchemy import func, insert
+from sqlalchemy.orm import selectinload
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import utcnow
 from ..extensions import db
 from ..municipalities.models import Area
 from . import catalogue, kobo, template
-from .models import Answer, Response, Survey
+from .models import Answer, Question, Response, Survey
 from .validation import QuestionSpec, Result, fingerprint, rows, validate
 
 
@@ -48,12 +52,46 @@ def close_survey(survey: Survey) -> None:
     survey.closed_dt = utcnow()
 
 
+@dataclass(frozen=True)
+class Rules:
+    """What checking and storing answers needs of a questionnaire version, as plain data."""
+
+    specs: tuple[QuestionSpec, ...]
+    kinds: dict[str, str]
+    areas: tuple[str, ...]
+    issues: tuple[str, ...]
+
+
+# Kept per worker for an open or closed survey (its questions are frozen); villages and the issue
+# catalogue can still change, so the rules are read again after RULES_TTL seconds.
+RULES_TTL = 60.0
+_RULES = "cpplan.survey_rules"
+
+
+def rules(survey: Survey) -> Rules:
+    """Return the rules of the survey's current questionnaire (a draft's are read every time)."""
+    key = (survey.id, survey.version)
+    kept = current_app.extensions.setdefault(_RULES, {}).get(key)
+    if survey.status != "draft" and kept is not None and monotonic() - kept[0] < RULES_TTL:
+        return kept[1]
+    questions = db.session.scalars(
+        db.select(Question).filter_by(survey_id=survey.id, version=survey.version)
+        .options(selectinload(Question.options)).order_by(Question.position)).all()
+    found = Rules(
+        specs=tuple(QuestionSpec(code=q.code, kind=q.kind, options=tuple(o.code for o in q.options),
+                                 min_value=q.min_value, max_value=q.max_value,
+                                 show_if_code=q.show_if_code, show_if_option=q.show_if_option) for q in questions),
+        kinds={q.code: q.kind for q in questions},
+        areas=tuple(str(i) for i in db.session.scalars(db.select(Area.id).filter_by(municipality_id=survey.municipality_id))),
+        issues=tuple(i.code for i in catalogue.issues_for(survey.municipality_id)),
+    )
+    current_app.extensions[_RULES][key] = (monotonic(), found)
+    return found
+
+
 def specs(survey: Survey) -> list[QuestionSpec]:
     """Return what validation needs of the survey's current questions."""
-    return [QuestionSpec(code=q.code, kind=q.kind, options=tuple(o.code for o in q.options),
-                         min_value=q.min_value, max_value=q.max_value,
-                         show_if_code=q.show_if_code, show_if_option=q.show_if_option)
-            for q in survey.current_questions()]
+    return list(rules(survey).specs)
 
 
 def area_choices(survey: Survey) -> list[Area]:
@@ -63,9 +101,8 @@ def area_choices(survey: Survey) -> list[Area]:
 
 def check(survey: Survey, answers) -> Result:
     """Validate answers against the survey's current questionnaire."""
-    areas = tuple(str(a.id) for a in area_choices(survey))
-    issues = tuple(i.code for i in catalogue.issues_for(survey.municipality_id))
-    return validate(specs(survey), answers, areas, issues)
+    found = rules(survey)
+    return validate(list(found.specs), answers, found.areas, found.issues)
 
 
 def parse_uuid(value) -> str | None:
@@ -91,8 +128,8 @@ def submit(survey: Survey, client_uuid: str, answers, channel: str) -> tuple[Res
     existing = db.session.scalar(db.select(Response).filter_by(uuid=client_uuid))
     if existing is not None:
         return _same(existing, survey, digest), False
-    response = _new_response(survey, client_uuid, result.answers, channel)
     try:
+        response = _new_response(survey, client_uuid, result.answers, channel)
         db.session.commit()
     except IntegrityError:  # the same uuid arrived at the same moment through another request
         db.session.rollback()
@@ -104,13 +141,15 @@ def submit(survey: Survey, client_uuid: str, answers, channel: str) -> tuple[Res
 
 
 def _new_response(survey: Survey, client_uuid: str, clean: dict, channel: str) -> Response:
-    """Add a response with its answer rows to the session (the caller commits)."""
-    kinds = {q.code: q.kind for q in survey.current_questions()}
+    """Add a response and insert its answer rows in one statement (the caller commits)."""
     response = Response(survey_id=survey.id, version=survey.version, uuid=client_uuid,
                         payload_sha256=fingerprint(clean), channel=channel)
-    response.answers = [Answer(survey_id=survey.id, question_code=code, item=item, number=number, text=text)
-                        for code, item, number, text in rows(clean, kinds)]
     db.session.add(response)
+    db.session.flush()
+    values = [{"response_id": response.id, "survey_id": survey.id, "question_code": code, "item": item,
+               "number": number, "text": text} for code, item, number, text in rows(clean, rules(survey).kinds)]
+    if values:
+        db.session.execute(insert(Answer), values)
     return response
 
 
