@@ -25,16 +25,16 @@ GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 HOST = "127.0.0.1"
 
 
-def demo_database(tmp: Path) -> tuple[dict[str, str], str]:
-    """Build the demo database in tmp; return the environment to serve it and the demo password."""
+def demo_database(tmp: Path, database_url: str | None = None) -> tuple[dict[str, str], str]:
+    """Build the demo database (in tmp unless database_url); return the environment to serve it and the password."""
     password = "bench-" + secrets.token_urlsafe(12)
     env = dict(os.environ)
     env.update(
-        CPPLAN_DATABASE_URL=f"sqlite:///{tmp / 'bench.sqlite'}",
+        CPPLAN_DATABASE_URL=database_url or f"sqlite:///{tmp / 'bench.sqlite'}",
         CPPLAN_SECRET_KEY=secrets.token_hex(32),
     )
     # Let no inherited setting change what is measured.
-    for name in ("CPPLAN_DEBUG", "CPPLAN_DEMO", "CPPLAN_HTTPS", "CPPLAN_DEFAULT_LOCALE"):
+    for name in ("CPPLAN_DEBUG", "CPPLAN_DEMO", "CPPLAN_HTTPS", "CPPLAN_DEFAULT_LOCALE", "CPPLAN_PROXIES"):
         env.pop(name, None)
     subprocess.run(
         [PYTHON, "-m", "flask", "--app", "cpplan", "demo", "--password", password],

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import http.client
+import json
 import re
 import sys
 import tempfile
@@ -45,7 +46,12 @@ PAGES = [
     ("/admin/users/new", ADMIN, 200),
     ("/admin/municipalities/new", ADMIN, 200),
     ("/no-such-page", ANON, 404),
+    ("/m/kyzyl-suu/surveys", COORDINATOR, 200),
+    ("/m/kyzyl-suu/surveys/{survey_id}", COORDINATOR, 200),  # the demo's open survey, found on the index page
 ]
+SURVEY_MUNICIPALITY = "kyzyl-suu"
+# A point inside Kyzyl-Suu (Issyk-Kul region) for the optional map question.
+DEMO_POINT = {"lat": "42.34", "lon": "77.99"}
 # What the front server compresses: the README's deployment has nginx gzip text/html and text/css
 # (nginx's gzip_types); everything else (SVG, JS, images) is counted as sent. Add a type here when
 # the deployment guide adds it to gzip_types.
@@ -64,6 +70,7 @@ class AssetParser(HTMLParser):
         self.loads: list[tuple[str, str]] = []   # (kind, url)
         self.links: list[str] = []               # <a href>, <form action>: not loaded by themselves
         self.inputs: dict[str, str] = {}
+        self.hidden: list[tuple[str, str]] = []  # <input type=hidden>, in order, repeated names kept
         self._in_style = False
 
     def handle_starttag(self, tag, attrs):
@@ -90,6 +97,8 @@ class AssetParser(HTMLParser):
             self.links.append(a["action"])
         if tag == "input" and a.get("name"):
             self.inputs[a["name"]] = a.get("value", "")
+            if a.get("type", "").lower() == "hidden":
+                self.hidden.append((a["name"], a.get("value", "")))
         if tag == "style":
             self._in_style = True
 
@@ -166,10 +175,17 @@ class Browser:
             raise RuntimeError(f"logging in as {email} failed: status {done['status']}")
 
 
-def measure_page(browser: Browser, path: str, lang: str, expected: int) -> dict:
-    """Fetch the page and every asset it loads; return its weight and outside requests."""
-    url = f"{path}?lang={lang}"
-    page = browser.request("GET", url)
+def measure_page(browser: Browser, path: str, lang: str, expected: int, form: dict | list | None = None,
+                 label: str | None = None) -> dict:
+    """Fetch the page and every asset it loads; return its weight and outside requests.
+
+    With form, the page is the answer to POSTing the form to path (the language then comes from
+    the session, as for a browser that chose it on an earlier page); label names it in the results.
+    """
+    if form is None:
+        page = browser.request("GET", f"{path}?lang={lang}")
+    else:
+        page = browser.request("POST", path, form)
     html = page["body"].decode("utf-8", "replace") if not page["content_encoding"] else gzip.decompress(
         page["body"]).decode("utf-8", "replace")
     html_gz, compressed_by_us = gzip_size(page["body"], page["content_type"], page["content_encoding"])
@@ -213,12 +229,97 @@ def measure_page(browser: Browser, path: str, lang: str, expected: int) -> dict:
                              if urlsplit(urljoin(base, h)).netloc not in ("", urlsplit(browser.origin).netloc)
                              and urlsplit(urljoin(base, h)).scheme in ("http", "https")})
     total = html_gz + sum(a["gzip_bytes"] for a in assets)
-    return {"path": path, "lang": lang, "status": page["status"], "html_raw_bytes": len(page["body"]),
+    return {"path": label or path, "lang": lang, "status": page["status"], "html_raw_bytes": len(page["body"]),
             "html_gzip_bytes": html_gz, "html_header_bytes": page["header_bytes"],
             "assets": assets, "assets_gzip_bytes": sum(a["gzip_bytes"] for a in assets),
             "total_gzip_bytes": total, "third_party_requests": third_party,
             "external_links": external_links, "compressed_by_benchmark": compressed_by_us,
-            "problems": problems}
+            "problems": problems, "_hidden": parser.hidden}
+
+
+def open_survey(browser: Browser) -> tuple[str, dict]:
+    """Return the token and questionnaire of the demo municipality's open survey (through the API)."""
+    listing = browser.request("GET", f"/api/v1/municipalities/{SURVEY_MUNICIPALITY}/surveys")
+    surveys = json.loads(listing["body"]).get("surveys") or [] if listing["status"] == 200 else []
+    if not surveys:
+        raise RuntimeError(f"no open survey in {SURVEY_MUNICIPALITY} (status {listing['status']})")
+    token = surveys[0]["token"]
+    got = browser.request("GET", f"/api/v1/surveys/{token}")
+    if got["status"] != 200:
+        raise RuntimeError(f"/api/v1/surveys/{token}: status {got['status']}")
+    return token, json.loads(got["body"])
+
+
+def page_answers(questions: list[dict], page: int) -> list[tuple[str, str]]:
+    """Return the form fields a respondent fills in on one page: every question answered.
+
+    Every issue is rated, several options are ticked and the text is long, so each page is as
+    heavy as the form makes it (the answers travel on in hidden fields to the later pages).
+    """
+    fields = []
+    for q in questions:
+        if q["page"] != page:
+            continue
+        name, codes = f"a.{q['code']}", [o["code"] for o in q["options"]]
+        if q["code"] == "consent":
+            fields.append((name, "yes"))
+        elif q["kind"] in ("single", "area") and codes:
+            fields.append((name, codes[-1]))
+        elif q["kind"] == "multiple" and codes:
+            fields += [(name, c) for c in codes[:3] if c != "none"]
+        elif q["kind"] == "scale":
+            fields.append((name, "2"))
+        elif q["kind"] == "number":
+            fields.append((name, str(q["min"] if q["min"] is not None else 1)))
+        elif q["kind"] == "issue_rating":
+            fields += [(f"{name}.{c}", str(1 + i % 5)) for i, c in enumerate(codes)]
+        elif q["kind"] == "location":
+            fields += [(f"{name}.{axis}", value) for axis, value in DEMO_POINT.items()]
+        elif q["kind"] == "text":
+            fields.append((name, "More street lights near the school, and a patrol in the evening. " * 4))
+    return fields
+
+
+def survey_flow(port: int, lang: str) -> list[dict]:
+    """Answer the public form as a new visitor in lang, measuring each page; return the rows.
+
+    GET /s/<token>?lang=.. (consent), then POST each page as the browser would (its hidden fields,
+    including the csrf_token and the answers so far, plus this page's answers and the Next button)
+    and measure the page that comes back; Send on the last page must redirect to the thank-you
+    page, which is measured too. Nothing is mocked: the response is stored like any other.
+    """
+    browser = Browser(port)
+    token, questionnaire = open_survey(browser)
+    questions = questionnaire["questions"]
+    pages = sorted({q["page"] for q in questions})
+    form_path = f"/s/{token}"
+    rows = [measure_page(browser, form_path, lang, 200, label="/s/<token> p.1 consent (GET)")]
+    for index, _number in enumerate(pages, start=1):
+        current = rows[-1]
+        if current["status"] != 200:
+            break  # the problem is recorded on the row
+        fields = [(k, v) for k, v in current["_hidden"] if k != "page"] + [("page", str(index))]
+        fields += page_answers(questions, _number)
+        if index < len(pages):
+            rows.append(measure_page(browser, form_path, lang, 200, form=fields + [("go", "next")],
+                                     label=f"/s/<token> p.{index + 1} (POST)"))
+        else:
+            sent = browser.request("POST", form_path, fields + [("go", "send")])
+            if sent["status"] not in (302, 303) or not sent["location"].split("?")[0].endswith(f"/s/{token}/thanks"):
+                current["problems"].append(f"Send answered {sent['status']} -> {sent['location'] or 'no redirect'}")
+            rows.append(measure_page(browser, f"/s/{token}/thanks", lang, 200, label="/s/<token>/thanks"))
+    for row in rows:
+        row["as"] = ANON
+    return rows
+
+
+def survey_id(browser: Browser) -> str:
+    """Return the id of the first survey listed on the municipality's survey index page."""
+    page = browser.request("GET", f"/m/{SURVEY_MUNICIPALITY}/surveys?lang=en")
+    found = re.search(rf'/m/{SURVEY_MUNICIPALITY}/surveys/(\d+)', page["body"].decode("utf-8", "replace"))
+    if page["status"] != 200 or not found:
+        raise RuntimeError(f"/m/{SURVEY_MUNICIPALITY}/surveys: status {page['status']}, no survey link")
+    return found.group(1)
 
 
 def kib(n: int) -> str:
@@ -242,12 +343,16 @@ def main() -> int:
             for email in (COORDINATOR, ADMIN):
                 browsers[email] = Browser(port)
                 browsers[email].log_in(email, password)
+            found_id = survey_id(browsers[COORDINATOR])
             results = []
             for path, who, expected in PAGES:
                 for lang in LANGS:
-                    row = measure_page(browsers[who], path, lang, expected)
+                    row = measure_page(browsers[who], path.format(survey_id=found_id), lang, expected,
+                                       label=path.replace("{survey_id}", "<id>"))
                     row["as"] = who
                     results.append(row)
+            for lang in LANGS:
+                results += survey_flow(port, lang)
 
     by_page: dict[str, dict[str, dict]] = {}
     for row in results:
@@ -306,7 +411,7 @@ def main() -> int:
                  "per_language": per_lang, "third_party_requests": third,
                  "external_links": links, "max_html_header_bytes": headers,
                  "failures": failures, "seconds": round(time.monotonic() - started, 1)},
-        pages=results,
+        pages=[{k: v for k, v in r.items() if not k.startswith("_")} for r in results],
     )
     if failures:
         print("FAIL:\n  " + "\n  ".join(failures), file=sys.stderr)

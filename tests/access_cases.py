@@ -255,6 +255,11 @@ URLS: dict[str, Callable[[Ctx], str]] = {
     "survey_form.form": lambda c: f"/s/{c.public_survey()[1]}",
     "survey_form.thanks": lambda c: f"/s/{c.public_survey()[1]}/thanks",
     "survey_form.exit_": lambda c: "/s/exit",
+    "survey_form.service_worker": lambda c: "/s/sw.js",
+    "survey_form.offline_app": lambda c: f"/s/{c.public_survey()[1]}/app",
+    "surveys.paper": lambda c: f"/m/{c.home}/surveys/{c.open_survey()[0]}/paper",
+    "surveys.responses_table": lambda c: f"/m/{c.home}/surveys/{c.open_survey()[0]}/responses",
+    "surveys.responses_csv": lambda c: f"/m/{c.home}/surveys/{c.open_survey()[0]}/responses.csv",
 }
 
 # Expected answer to GET, per role. Every rule of app.url_map (but static) must be listed.
@@ -307,6 +312,12 @@ EXPECTED: dict[str, dict] = {
     "survey_form.form":                   row(200,   200,   200,   200,   200,   200,   200,   200),
     "survey_form.thanks":                 row(200,   200,   200,   200,   200,   200,   200,   200),
     "survey_form.exit_":                  row(200,   200,   200,   200,   200,   200,   200,   200),
+    "survey_form.service_worker":         row(200,   200,   200,   200,   200,   200,   200,   200),
+    "survey_form.offline_app":            row(200,   200,   200,   200,   200,   200,   200,   200),
+    # Facilitator pages of one survey: paper entry and the response table (never sensitive answers).
+    "surveys.paper":                      row(LOGIN, 403,   403,   403,   200,   200,   403,   200),
+    "surveys.responses_table":            row(LOGIN, 403,   403,   403,   200,   200,   403,   200),
+    "surveys.responses_csv":              row(LOGIN, 403,   403,   403,   200,   200,   403,   200),
 }
 
 
@@ -515,6 +526,14 @@ def _referral(c: Ctx, role: str) -> Post:
                 lambda: c.get(Municipality, c.world["home_id"]).referral_en == text)
 
 
+def _paper_entry(c: Ctx, role: str) -> Post:
+    """One paper questionnaire typed in by a facilitator, with a fresh client uuid."""
+    sid, _token = c.open_survey()
+    client_uuid = str(uuid.uuid4())
+    return Post(f"/m/{c.home}/surveys/{sid}/paper", {"uuid": client_uuid, "a.gender": "female"},
+                lambda: c.exists(Response, uuid=client_uuid, channel="paper"))
+
+
 def _survey_answer(c: Ctx, role: str) -> Post:
     """The last page of the public form, sent with consent and a fresh client uuid."""
     import uuid
@@ -558,6 +577,7 @@ POSTS: dict[str, Callable[[Ctx, str], Post]] = {
     "surveys.import_kobo": _import_kobo,
     "surveys.referral": _referral,
     "survey_form.form": _survey_answer,
+    "surveys.paper": _paper_entry,
 }
 
 # Expected answer to a POST with a valid CSRF token and valid data, per role.
@@ -595,6 +615,7 @@ EXPECTED_POST: dict[str, dict] = {
     "surveys.import_kobo":                row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
     "surveys.referral":                   row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
     "survey_form.form":                   row(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "surveys.paper":                      row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
 }
 
 

@@ -41,7 +41,20 @@ def questionnaire(survey: Survey) -> dict:
         })
     return {"token": survey.token, "municipality": survey.municipality.slug, "status": survey.status,
             "round": survey.round, "version": survey.version, "title": _names(survey, "title"),
-            "questions": questions}
+            "referral": _referral(survey), "questions": questions}
+
+
+def _referral(survey: Survey) -> dict[str, str]:
+    """Return where respondents can get help, per language (the national numbers where the municipality set none)."""
+    from flask_babel import force_locale
+
+    from ..surveys.public import referral_text
+
+    texts = {}
+    for lang in ("ky", "ru", "en"):
+        with force_locale(lang):
+            texts[lang] = referral_text(survey)
+    return texts
 
 
 def _open_survey_or_error(token: str):
@@ -92,11 +105,11 @@ def submit_response(token: str):
     if channel not in ("web", "offline"):
         return _error(400, "bad_channel", _("The channel must be web or offline."))
     try:
-        response, new = services.submit(survey, client_uuid, body.get("answers"), channel)
+        stored_uuid, new = services.submit(survey, client_uuid, body.get("answers"), channel)
     except services.Invalid as invalid:
         return jsonify({"error": "invalid", "message": _("Some answers do not fit the questionnaire; nothing was stored."),
                         "errors": [{"field": field, "error": code, "message": str(ERROR_MESSAGES[code])}
                                    for field, code in invalid.errors]}), 422
     except services.Conflict:
         return _error(409, "conflict", _("This uuid was already used for different answers."))
-    return jsonify({"uuid": response.uuid, "status": "stored" if new else "duplicate"}), 201 if new else 200
+    return jsonify({"uuid": stored_uuid, "status": "stored" if new else "duplicate"}), 201 if new else 200

@@ -11,7 +11,8 @@ import uuid as uuidlib
 from urllib.parse import quote
 
 import segno
-from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from flask import (Blueprint, abort, current_app, make_response, redirect, render_template, request,
+                   send_from_directory, url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -149,6 +150,15 @@ def referral_text(survey: Survey) -> str:
         "If you or someone you know is in danger or needs help, call the police on 102 or an ambulance on 103.")
 
 
+def question_context(survey: Survey, answers: dict, errors: list[tuple[str, str]] | None = None) -> dict:
+    """Return what the question macro needs: answers, a message per erring code, areas, issues and ranges."""
+    by_code = {q.code: q for q in survey.current_questions()}
+    return {"answers": answers, "errors": {code: _message(by_code.get(code), error) for code, error in errors or []},
+            "areas": services.area_choices(survey), "issues": catalogue.issues_for(survey.municipality_id),
+            "scale": range(SCALE[0], SCALE[1] + 1), "lat_range": LAT_RANGE, "lon_range": LON_RANGE,
+            "text_max": TEXT_MAX}
+
+
 def _render_page(survey: Survey, index: int, answers: dict, client_uuid: str,
                  errors: list[tuple[str, str]] | None = None):
     """Return the response showing page `index` (1-based) with the answers so far (400 when errors)."""
@@ -159,15 +169,14 @@ def _render_page(survey: Survey, index: int, answers: dict, client_uuid: str,
     specs = {spec.code: spec for spec in services.specs(survey)}
     shown = [q for q in questions if q.page == number and is_shown(specs[q.code], answers)]
     carried = [pair for q in questions if q.page != number for pair in hidden_fields(q, answers.get(q.code))]
-    messages = {code: _message(by_code.get(code), error) for code, error in errors or []}
+    ctx = question_context(survey, answers, errors)
+    messages = ctx["errors"]
     summary = [(by_code.get(code), message) for code, message in messages.items()]
     html = render_template(
         "surveys/public/page.html", survey=survey, index=index, total=len(pages), questions=shown,
         carried=carried, client_uuid=client_uuid, summary=summary, on_page={q.code for q in shown},
         honeypot=HONEYPOT, referral=referral_text(survey) if index == len(pages) else None,
-        ctx={"answers": answers, "errors": messages, "areas": services.area_choices(survey),
-             "issues": catalogue.issues_for(survey.municipality_id), "scale": range(SCALE[0], SCALE[1] + 1),
-             "lat_range": LAT_RANGE, "lon_range": LON_RANGE, "text_max": TEXT_MAX})
+        ctx=ctx)
     return _no_store(make_response(html, 400 if errors else 200))
 
 
@@ -226,6 +235,53 @@ def thanks(token: str):
         abort(404)
     return _no_store(make_response(render_template("surveys/public/thanks.html", survey=survey,
                                                    referral=referral_text(survey))))
+
+
+def offline_strings(survey: Survey) -> dict[str, str]:
+    """Return every text the offline form's JavaScript shows, translated for this request's language.
+
+    Placeholders use braces ({n}) so the script can fill them in; the server's own messages are
+    reused where they exist, so the lead translates each text once.
+    """
+    return {
+        "progress": _("Page %(num)s of %(total)s", num="{n}", total="{m}"),
+        "next": _("Next"), "back": _("Back"), "send": _("Send my answers"), "no_answer": _("No answer"),
+        "lat": _("Latitude"), "lon": _("Longitude"),
+        "thanks_title": _("Thank you"), "thanks": _("Thank you for your time. You can close this page now."),
+        "help_title": _("Where to get help"), "referral": referral_text(survey),
+        "check": _("Please check the answers marked below. Nothing has been saved."),
+        "range": _("Enter a number from %(min)s to %(max)s.", min="{min}", max="{max}"),
+        "whole": _("Enter a whole number."), "consent": str(MESSAGES["no_consent"]),
+        "outside": _("This point is outside Kyrgyzstan."),
+        "pair": _("Enter both latitude and longitude, or leave both empty."),
+        "too_long": _("At most %(max)d characters.", max=TEXT_MAX),
+        "closed": _("This survey is closed and no longer takes answers. Thank you for your interest."),
+        "loading": _("Loading the questionnaire…"),
+        "no_form": _("The questionnaire could not be loaded. Open the survey once while connected to the internet."),
+        "kept": _("Your answers are saved on this phone and will be sent when there is a connection."),
+        "waiting": _("Answers waiting to be sent: {n}"),
+        "sent": _("All answers have been sent."),
+        "rejected": _("Answers the server did not accept: {n}"),
+        "again": _("Answer the survey again (another person)"),
+    }
+
+
+@bp.route("/s/sw.js")
+def service_worker():
+    """Serve the survey's service worker from /s/ so that its scope covers every survey address."""
+    response = send_from_directory(current_app.static_folder, "js/survey-sw.js", mimetype="text/javascript",
+                                   max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.route("/s/<token>/app")
+def offline_app(token: str):
+    """The offline form's page: a small shell that the service worker keeps and the script fills in."""
+    survey = _survey(token)
+    html = render_template("surveys/public/app.html", survey=survey, strings=offline_strings(survey),
+                           limits={"lat": LAT_RANGE, "lon": LON_RANGE, "text": TEXT_MAX, "scale": SCALE})
+    return _no_store(make_response(html))
 
 
 @bp.route("/s/exit")

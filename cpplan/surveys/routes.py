@@ -1,9 +1,11 @@
 """Facilitator pages: the municipality's surveys, creating one from the template, opening and closing."""
 from __future__ import annotations
 
+import uuid as uuidlib
 from io import BytesIO
 
-from flask import Blueprint, flash, make_response, redirect, render_template, send_file, url_for
+from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template, request,
+                   send_file, url_for)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -13,9 +15,10 @@ from ..municipalities.forms import ConfirmForm, ReferralForm
 from ..municipalities.models import Municipality
 from ..municipalities.permissions import can, require
 from ..municipalities.services import get_or_404, owned_or_404
-from . import kobo, labels, public, services, xlsform
+from . import catalogue, kobo, labels, public, responses, services, xlsform
 from .forms import ImportForm
 from .models import Survey
+from .validation import CONSENT_CODE, CONSENT_YES
 
 bp = Blueprint("surveys", __name__)
 
@@ -100,6 +103,8 @@ def detail(slug: str, survey_id: int):
     survey = owned_or_404(Survey, municipality, survey_id)
     return render_template("surveys/detail.html", m=municipality, survey=survey,
                            counts=services.counts_by_channel(survey),
+                           breakdowns=responses.breakdowns(survey, current_app.config["CPPLAN_MIN_CELL"],
+                                                           current_app.config["CPPLAN_MIN_CELL_SENSITIVE"]),
                            public_url=public.public_url(survey), share=public.share_links(survey),
                            can_manage=can("manage_surveys", municipality), confirm=ConfirmForm())
 
@@ -179,3 +184,82 @@ def import_kobo(slug: str, survey_id: int):
         status = 400
     return render_template("surveys/import.html", m=municipality, survey=survey, form=form, report=report,
                            reasons=labels.ERROR_MESSAGES), status
+
+
+def _paper_page(survey: Survey, answers: dict, client_uuid: str, errors: list[tuple[str, str]] | None = None):
+    """Return the paper-entry page: every question but consent on one page, focus on the first (or first wrong)."""
+    questions = [q for q in survey.current_questions() if q.code != CONSENT_CODE]
+    ctx = public.question_context(survey, answers, errors)
+    by_code = {q.code: q for q in survey.current_questions()}
+    summary = [(by_code.get(code), message) for code, message in ctx["errors"].items()]
+    wrong = [q.code for q in questions if q.code in ctx["errors"]]
+    ctx["autofocus"] = wrong[0] if wrong else (questions[0].code if questions else None)
+    html = render_template("surveys/paper.html", m=survey.municipality, survey=survey, questions=questions,
+                           ctx=ctx, summary=summary, client_uuid=client_uuid,
+                           entered=services.counts_by_channel(survey).get("paper", 0))
+    response = make_response(html, 400 if errors else 200)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/m/<slug>/surveys/<int:survey_id>/paper", methods=["GET", "POST"])
+def paper(slug: str, survey_id: int):
+    """Type in paper questionnaires, one after another (channel paper, validated like the online form)."""
+    municipality = get_or_404(slug)
+    require("manage_surveys", municipality)
+    survey = owned_or_404(Survey, municipality, survey_id)
+    if survey.status != "open":
+        flash(_("Paper questionnaires can be entered only while the survey is open."), "error")
+        return redirect(url_for("surveys.detail", slug=slug, survey_id=survey_id))
+    if request.method == "GET":
+        return _paper_page(survey, {}, str(uuidlib.uuid4()))
+    client_uuid = services.parse_uuid(request.form.get("uuid"))
+    if client_uuid is None:
+        abort(400)
+    issue_codes = [i.code for i in catalogue.issues_for(survey.municipality_id)]
+    answers = public.read_answers(survey.current_questions(), request.form, issue_codes)
+    if any(q.code == CONSENT_CODE for q in survey.current_questions()):
+        answers[CONSENT_CODE] = CONSENT_YES  # the respondent agreed on paper; a declined sheet is not typed in
+    here = redirect(url_for("surveys.paper", slug=slug, survey_id=survey_id))
+    try:
+        _response, is_new = services.submit(survey, client_uuid, answers, channel="paper")
+    except services.Invalid as invalid:
+        return _paper_page(survey, answers, client_uuid, invalid.errors)
+    except services.Conflict:
+        flash(_("This form was saved before with other answers; nothing was changed."), "error")
+        return here
+    if is_new:
+        entered = services.counts_by_channel(survey).get("paper", 0)
+        flash(ngettext("Saved; %(num)s paper questionnaire entered.", "Saved; %(num)s paper questionnaires entered.",
+                       entered), "success")
+    else:
+        flash(_("This questionnaire was saved already; it was not stored twice."), "success")
+    return here
+
+
+@bp.route("/m/<slug>/surveys/<int:survey_id>/responses")
+def responses_table(slug: str, survey_id: int):
+    """List the responses, 50 a page, without sensitive answers or map points."""
+    municipality = get_or_404(slug)
+    require("manage_surveys", municipality)
+    survey = owned_or_404(Survey, municipality, survey_id)
+    number = request.args.get("page", 1, type=int)
+    response = make_response(render_template(
+        "surveys/responses.html", m=municipality, survey=survey, columns=responses.columns(survey),
+        page=responses.page(survey, number), channel_label=responses.channel_label))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/m/<slug>/surveys/<int:survey_id>/responses.csv")
+def responses_csv(slug: str, survey_id: int):
+    """Download the responses as CSV for Excel, without sensitive questions or map points."""
+    municipality = get_or_404(slug)
+    require("manage_surveys", municipality)
+    survey = owned_or_404(Survey, municipality, survey_id)
+    # Built whole, not streamed: a few thousand rows at most, and the session closes with the request.
+    response = make_response("".join(responses.csv_chunks(survey)).encode("utf-8"))
+    response.mimetype = "text/csv"
+    response.headers["Content-Disposition"] = f"attachment; filename=survey-{survey.id}-responses.csv"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

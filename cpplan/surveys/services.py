@@ -116,41 +116,39 @@ def parse_uuid(value) -> str | None:
     return str(parsed) if parsed.version == 4 else None
 
 
-def submit(survey: Survey, client_uuid: str, answers, channel: str) -> tuple[Response, bool]:
-    """Store a response once per uuid; return it and whether it is new.
+def submit(survey: Survey, client_uuid: str, answers, channel: str) -> tuple[str, bool]:
+    """Store a response once per uuid; return its uuid and whether it is new.
 
     Raises Invalid (nothing stored) or Conflict (the uuid came before with other answers).
     """
     result = check(survey, answers)
     if not result.ok:
         raise Invalid(result.errors)
-    digest = fingerprint(result.answers)
-    existing = db.session.scalar(db.select(Response).filter_by(uuid=client_uuid))
-    if existing is not None:
-        return _same(existing, survey, digest), False
-    try:
-        response = _new_response(survey, client_uuid, result.answers, channel)
+    try:  # most responses are new: insert first, and let the unique uuid catch a resend
+        _new_response(survey, client_uuid, result.answers, channel)
         db.session.commit()
-    except IntegrityError:  # the same uuid arrived at the same moment through another request
+    except IntegrityError:  # sent before, or at the same moment through another request
         db.session.rollback()
-        existing = db.session.scalar(db.select(Response).filter_by(uuid=client_uuid))
+        existing = db.session.execute(db.select(Response.survey_id, Response.payload_sha256)
+                                      .filter_by(uuid=client_uuid)).first()
         if existing is None:
             raise
-        return _same(existing, survey, digest), False
-    return response, True
+        if existing.survey_id != survey.id or existing.payload_sha256 != fingerprint(result.answers):
+            raise Conflict(client_uuid) from None
+        return client_uuid, False
+    return client_uuid, True
 
 
-def _new_response(survey: Survey, client_uuid: str, clean: dict, channel: str) -> Response:
-    """Add a response and insert its answer rows in one statement (the caller commits)."""
-    response = Response(survey_id=survey.id, version=survey.version, uuid=client_uuid,
-                        payload_sha256=fingerprint(clean), channel=channel)
-    db.session.add(response)
-    db.session.flush()
-    values = [{"response_id": response.id, "survey_id": survey.id, "question_code": code, "item": item,
+def _new_response(survey: Survey, client_uuid: str, clean: dict, channel: str) -> None:
+    """Insert a response and its answer rows, two statements in all (the caller commits)."""
+    connection = db.session.connection()
+    response_id = connection.execute(insert(Response.__table__).returning(Response.__table__.c.id), {
+        "survey_id": survey.id, "version": survey.version, "uuid": client_uuid,
+        "payload_sha256": fingerprint(clean), "channel": channel, "received_dt": utcnow()}).scalar_one()
+    values = [{"response_id": response_id, "survey_id": survey.id, "question_code": code, "item": item,
                "number": number, "text": text} for code, item, number, text in rows(clean, rules(survey).kinds)]
     if values:
-        db.session.execute(insert(Answer), values)
-    return response
+        connection.execute(insert(Answer.__table__), values)
 
 
 @dataclass
@@ -199,12 +197,6 @@ def import_kobo(survey: Survey, data: bytes, filename: str, dry_run: bool) -> Im
     db.session.commit()
     report.stored = True
     return report
-
-
-def _same(existing: Response, survey: Survey, digest: str) -> Response:
-    if existing.survey_id != survey.id or existing.payload_sha256 != digest:
-        raise Conflict(existing.uuid)
-    return existing
 
 
 def counts_by_channel(survey: Survey) -> dict[str, int]:
