@@ -43,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
     login_manager.session_protection = "basic"
+    app.before_request(web.allow_data_files)  # before CSRFProtect reads the body
     csrf.init_app(app)
     limiter.init_app(app)
     i18n.init_app(app)

@@ -52,6 +52,8 @@ def from_environment(environ: dict[str, str] | None = None) -> dict:
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         "MAX_CONTENT_LENGTH": _int(env, "CPPLAN_MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
         "CPPLAN_PROXIES": _int(env, "CPPLAN_PROXIES", 0),
+        # Data files (Kobo exports) may be larger than any form: these endpoints take up to this much.
+        "CPPLAN_MAX_IMPORT_BYTES": _int(env, "CPPLAN_MAX_IMPORT_BYTES", 32 * 1024 * 1024),
     }
     if _bool(env.get("CPPLAN_DEBUG")):
         settings["DEBUG"] = True
@@ -68,6 +70,7 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
     "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
     "LANGUAGES": LANGUAGES,
+    "CPPLAN_IMPORT_ENDPOINTS": frozenset({"surveys.import_kobo"}),
     "RATELIMIT_HEADERS_ENABLED": False,
     "SEND_FILE_MAX_AGE_DEFAULT": 7 * 24 * 3600,
 }

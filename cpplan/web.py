@@ -40,6 +40,12 @@ def current_url() -> str:
     return f"{request.path}?{urlencode(args)}" if args else request.path
 
 
+def allow_data_files() -> None:
+    """Let the import endpoints take files up to CPPLAN_MAX_IMPORT_BYTES (forms keep MAX_CONTENT_LENGTH)."""
+    if request.endpoint in current_app.config["CPPLAN_IMPORT_ENDPOINTS"]:
+        request.max_content_length = current_app.config["CPPLAN_MAX_IMPORT_BYTES"]
+
+
 def set_security_headers(response):
     """Add CSP and the other security headers to every response."""
     nonce = g.get("csp_nonce")

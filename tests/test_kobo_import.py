@@ -219,3 +219,16 @@ def test_the_page_lists_rejected_lines_and_unreadable_files(app, coordinator_cli
     assert wrong_type.status_code == 400
     with app.app_context():
         assert count(Response) == 0
+
+
+def test_an_export_larger_than_a_form_may_be_can_be_imported(app, coordinator_client, survey_id):
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    with app.app_context():
+        survey = survey_of(survey_id)
+        header, rows = export_rows(survey, records(600, str(survey.municipality.areas[0].id)))
+    data = as_csv(header, rows)
+    assert len(data) > 64 * 1024
+    response = post_file(coordinator_client, survey_id, data, "export.csv", dry_run=True)
+    assert response.status_code == 200 and "600 new responses" in response.get_data(as_text=True)
+    app.config["CPPLAN_MAX_IMPORT_BYTES"] = 64 * 1024
+    assert post_file(coordinator_client, survey_id, data, "export.csv", dry_run=True).status_code == 413

@@ -78,20 +78,25 @@ def _integer(value: str):
     return int(number) if number.is_integer() else number
 
 
-def answers_of(survey: Survey, header: list[str], cells: list[str]) -> dict:
-    """Return the answers of one export row, keyed by question code, as the API would receive them."""
+def column_index(header: list[str]) -> dict[str, int]:
+    """Return column positions by name; Kobo may prefix a question with its groups ("group/question"),
+    so the last part of a name finds the column too."""
     index = {name: i for i, name in enumerate(header)}
-    # Kobo may prefix a question with its groups ("group/question"); index the last part too.
     for name, i in list(index.items()):
         index.setdefault(name.rsplit("/", 1)[-1], i)
+    return index
+
+
+def answers_of(questions: list, issues: list[str], index: dict[str, int], cells: list[str]) -> dict:
+    """Return the answers of one export row, keyed by question code, as the API would receive them."""
     answers: dict = {}
-    for q in survey.current_questions():
+    for q in questions:
         if q.kind == "issue_rating":
             ratings = {}
-            for issue in catalogue.issues_for(survey.municipality_id):
-                value = _column(index, cells, f"{q.code}/{issue.code}", issue.code)
+            for issue in issues:
+                value = _column(index, cells, f"{q.code}/{issue}", issue)
                 if value:
-                    ratings[issue.code] = _integer(value)
+                    ratings[issue] = _integer(value)
             if ratings:
                 answers[q.code] = ratings
             continue
@@ -127,16 +132,19 @@ def parse_uuid(value: str | None) -> str | None:
 def read(survey: Survey, data: bytes, filename: str) -> list[Row]:
     """Return every submission of the export with its answers, uuid and the reasons it cannot be used."""
     header, table = read_table(data, filename)
+    index, uuid_column = column_index(header), {"_uuid": header.index("_uuid")}
+    questions = survey.current_questions()
+    issues = [i.code for i in catalogue.issues_for(survey.municipality_id)]
     seen: dict[str, int] = {}
     rows = []
     for line, cells in table:
-        row = Row(line=line, uuid=parse_uuid(_column({"_uuid": header.index("_uuid")}, cells, "_uuid")))
+        row = Row(line=line, uuid=parse_uuid(_column(uuid_column, cells, "_uuid")))
         if row.uuid is None:
             row.errors.append(("_uuid", "bad_uuid"))
         elif row.uuid in seen:
             row.errors.append(("_uuid", "duplicate_in_file"))
         else:
             seen[row.uuid] = line
-        row.answers = answers_of(survey, header, cells)
+        row.answers = answers_of(questions, issues, index, cells)
         rows.append(row)
     return rows
