@@ -18,7 +18,7 @@ from conftest import PASSWORD, csrf_token
 from cpplan.accounts.models import User
 from cpplan.extensions import db
 from cpplan.municipalities.models import Area, Membership, Municipality, Organisation, WorkingGroupMember
-from cpplan.surveys.models import Response, Survey
+from cpplan.surveys.models import Question, Response, Survey
 
 ROLES = ("anonymous", "viewer", "member", "police", "facilitator", "coordinator", "outsider", "admin")
 LOGIN = "302 -> /login"   # redirected to the login page
@@ -245,6 +245,7 @@ URLS: dict[str, Callable[[Ctx], str]] = {
     "surveys.create": lambda c: f"/m/{c.home}/surveys/new",
     "surveys.open_": lambda c: f"/m/{c.home}/surveys/{c.open_survey()[0]}/open",
     "surveys.close": lambda c: f"/m/{c.home}/surveys/{c.open_survey()[0]}/close",
+    "surveys.edit_question": lambda c: f"/m/{c.home}/surveys/{c.open_survey()[0]}/questions/gender",
     "api.open_surveys": lambda c: f"/api/v1/municipalities/{c.home}/surveys",
     "api.get_survey": lambda c: f"/api/v1/surveys/{c.open_survey()[1]}",
     "api.submit_response": lambda c: f"/api/v1/surveys/{c.open_survey()[1]}/responses",
@@ -252,6 +253,7 @@ URLS: dict[str, Callable[[Ctx], str]] = {
     "surveys.import_kobo": lambda c: f"/m/{c.home}/surveys/{c.open_survey()[0]}/import",
     "surveys.qr": lambda c: f"/m/{c.home}/surveys/{c.public_survey()[0]}/qr.svg",
     "surveys.referral": lambda c: f"/m/{c.home}/surveys/referral",
+    "surveys.add_issue": lambda c: f"/m/{c.home}/surveys/issues",
     "survey_form.form": lambda c: f"/s/{c.public_survey()[1]}",
     "survey_form.thanks": lambda c: f"/s/{c.public_survey()[1]}/thanks",
     "survey_form.exit_": lambda c: "/s/exit",
@@ -300,6 +302,7 @@ EXPECTED: dict[str, dict] = {
     "surveys.create":                     row(405,   405,   405,   405,   405,   405,   405,   405),
     "surveys.open_":                      row(405,   405,   405,   405,   405,   405,   405,   405),
     "surveys.close":                      row(405,   405,   405,   405,   405,   405,   405,   405),
+    "surveys.edit_question":              row(LOGIN, 403,   403,   403,   200,   200,   403,   200),
     # The JSON API of open surveys: public, the survey token is the only credential.
     "api.open_surveys":                   row(200,   200,   200,   200,   200,   200,   200,   200),
     "api.get_survey":                     row(200,   200,   200,   200,   200,   200,   200,   200),
@@ -308,6 +311,7 @@ EXPECTED: dict[str, dict] = {
     "surveys.import_kobo":                row(LOGIN, 403,   403,   403,   200,   200,   403,   200),
     "surveys.qr":                         row(LOGIN, 403,   403,   403,   200,   200,   403,   200),
     "surveys.referral":                   row(405,   405,   405,   405,   405,   405,   405,   405),
+    "surveys.add_issue":                  row(405,   405,   405,   405,   405,   405,   405,   405),
     # The public survey form: anyone, logged in or not.
     "survey_form.form":                   row(200,   200,   200,   200,   200,   200,   200,   200),
     "survey_form.thanks":                 row(200,   200,   200,   200,   200,   200,   200,   200),
@@ -496,6 +500,14 @@ def _survey_close(c: Ctx, role: str) -> Post:
     return Post(f"/m/{c.home}/surveys/{sid}/close", {}, lambda: c.get(Survey, sid).status == "closed")
 
 
+def _edit_question(c: Ctx, role: str) -> Post:
+    """A new wording of a question of an open survey: saved as the survey's version 2."""
+    sid, _token = c.new_survey(c.home, "open")
+    text = f"Your gender ({role})"
+    return Post(f"/m/{c.home}/surveys/{sid}/questions/gender", {"version": "1", "text_en": text},
+                lambda: c.get(Survey, sid).version == 2 and c.exists(Question, survey_id=sid, version=2, text_en=text))
+
+
 class Upload(io.BytesIO):
     """A file to upload more than once: the test client closes an upload after each request."""
 
@@ -524,6 +536,15 @@ def _referral(c: Ctx, role: str) -> Post:
     text = f"Help line for {role}"
     return Post(f"/m/{c.home}/surveys/referral", {"referral_ky": "", "referral_ru": "", "referral_en": text},
                 lambda: c.get(Municipality, c.world["home_id"]).referral_en == text)
+
+
+def _add_issue(c: Ctx, role: str) -> Post:
+    """A municipality's own issue, named in English only."""
+    from cpplan.surveys.models import Issue
+
+    name = f"Stray dogs {role} {c._next()}"
+    return Post(f"/m/{c.home}/surveys/issues", {"name_en": name, "description_en": "Packs of dogs near schools."},
+                lambda: c.exists(Issue, municipality_id=c.world["home_id"], name_en=name))
 
 
 def _paper_entry(c: Ctx, role: str) -> Post:
@@ -573,9 +594,11 @@ POSTS: dict[str, Callable[[Ctx, str], Post]] = {
     "surveys.create": _survey_create,
     "surveys.open_": _survey_open,
     "surveys.close": _survey_close,
+    "surveys.edit_question": _edit_question,
     "api.submit_response": _submit_response,
     "surveys.import_kobo": _import_kobo,
     "surveys.referral": _referral,
+    "surveys.add_issue": _add_issue,
     "survey_form.form": _survey_answer,
     "surveys.paper": _paper_entry,
 }
@@ -610,10 +633,12 @@ EXPECTED_POST: dict[str, dict] = {
     "surveys.create":                     row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
     "surveys.open_":                      row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
     "surveys.close":                      row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
+    "surveys.edit_question":              row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
     # Anyone may answer an open survey, logged in or not.
     "api.submit_response":                row(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
     "surveys.import_kobo":                row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
     "surveys.referral":                   row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
+    "surveys.add_issue":                  row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
     "survey_form.form":                   row(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
     "surveys.paper":                      row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
 }

@@ -73,3 +73,56 @@ def issues_for(municipality_id: int) -> list[Issue]:
         db.select(Issue).where((Issue.municipality_id.is_(None)) | (Issue.municipality_id == municipality_id))
         .order_by(Issue.municipality_id.is_not(None), Issue.position, Issue.id)
     ).all()
+
+
+OWN_PREFIX = "local_"
+CODE_MAX = 40  # Issue.code's length; also a question name in the XLSForm, so [a-z0-9_] only
+# Cyrillic letters of Kyrgyz and Russian in Latin letters (Kyrgyz ң, ө, ү included).
+_LATIN = dict(zip("абвгдеёжзийклмнңоөпрстуүфхцчшщъыьэюя",
+                  ["a", "b", "v", "g", "d", "e", "yo", "zh", "z", "i", "y", "k", "l", "m", "n", "ng", "o", "o",
+                   "p", "r", "s", "t", "u", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu",
+                   "ya"]))
+
+
+def _slug(name: str) -> str:
+    """Return name in lower-case Latin letters, digits and single underscores ('' when nothing is left)."""
+    latin = "".join(_LATIN.get(ch, ch) for ch in name.strip().lower())
+    words, word = [], []
+    for ch in latin:
+        if "a" <= ch <= "z" or "0" <= ch <= "9":
+            word.append(ch)
+        elif word:
+            words.append("".join(word))
+            word = []
+    if word:
+        words.append("".join(word))
+    return "_".join(words)
+
+
+def own_code(municipality_id: int, names: tuple[str, str, str]) -> str:
+    """Return a new stable code for a municipality's own issue: local_ + its English (or transliterated) name.
+
+    names is (ky, ru, en); the code is unique among the municipality's issues and never changes afterwards.
+    """
+    ky, ru, en = names
+    base = next((s for s in (_slug(en), _slug(ru), _slug(ky)) if s), "issue")
+    base = (OWN_PREFIX + base)[:CODE_MAX].rstrip("_")
+    taken = set(db.session.scalars(db.select(Issue.code).where(
+        (Issue.municipality_id == municipality_id) | Issue.municipality_id.is_(None))))
+    code, n = base, 2
+    while code in taken:
+        suffix = f"_{n}"
+        code, n = base[:CODE_MAX - len(suffix)].rstrip("_") + suffix, n + 1
+    return code
+
+
+def add_own(municipality_id: int, names: tuple[str, str, str], descriptions: tuple[str, str, str],
+            sensitive: bool) -> Issue:
+    """Add an issue of the municipality's own after the others (the caller commits) and return it."""
+    last = db.session.scalar(db.select(db.func.max(Issue.position)).where(Issue.municipality_id == municipality_id))
+    issue = Issue(municipality_id=municipality_id, code=own_code(municipality_id, names), is_sensitive=sensitive,
+                  position=(last if last is not None else len(CATALOGUE) - 1) + 1,
+                  name_ky=names[0], name_ru=names[1], name_en=names[2],
+                  description_ky=descriptions[0], description_ru=descriptions[1], description_en=descriptions[2])
+    db.session.add(issue)
+    return issue

@@ -8,6 +8,7 @@ from flask import (Blueprint, abort, current_app, flash, make_response, redirect
                    send_file, url_for)
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..municipalities import guide
@@ -16,7 +17,7 @@ from ..municipalities.models import Municipality
 from ..municipalities.permissions import can, require
 from ..municipalities.services import get_or_404, owned_or_404
 from . import catalogue, kobo, labels, public, responses, services, xlsform
-from .forms import ImportForm
+from .forms import ImportForm, IssueForm, question_form
 from .models import Survey
 from .validation import CONSENT_CODE, CONSENT_YES
 
@@ -59,13 +60,14 @@ def index(slug: str):
     return _index_page(municipality, ReferralForm(obj=municipality, formdata=None))
 
 
-def _index_page(municipality: Municipality, referral_form: ReferralForm):
+def _index_page(municipality: Municipality, referral_form: ReferralForm, issue_form: IssueForm | None = None):
     surveys = db.session.scalars(db.select(Survey).filter_by(municipality_id=municipality.id)
                                  .order_by(Survey.id.desc())).all()
     counts = {s.id: sum(services.counts_by_channel(s).values()) for s in surveys}
     return render_template("surveys/index.html", m=municipality, surveys=surveys, counts=counts,
                            can_manage=can("manage_surveys", municipality), confirm=ConfirmForm(),
-                           referral_form=referral_form)
+                           referral_form=referral_form, issues=catalogue.issues_for(municipality.id),
+                           issue_form=issue_form or IssueForm(formdata=None))
 
 
 @bp.route("/m/<slug>/surveys/referral", methods=["POST"])
@@ -80,6 +82,30 @@ def referral(slug: str):
         flash(_("Saved."), "success")
         return redirect(url_for("surveys.index", slug=slug) + "#referral")
     return _index_page(municipality, form), 400
+
+
+@bp.route("/m/<slug>/surveys/issues", methods=["POST"])
+def add_issue(slug: str):
+    """Add an issue of the municipality's own for residents to rate (after the national catalogue)."""
+    municipality = get_or_404(slug)
+    require("manage_surveys", municipality)
+    form = IssueForm()
+    if form.validate_on_submit():
+        clean = {name: (field.data or "").strip() for name, field in form._fields.items()
+                 if name.startswith(("name_", "description_"))}
+        for attempt in range(3):  # two people adding the same name at once: the second gets the next code
+            catalogue.add_own(municipality.id, tuple(clean[f"name_{c}"] for c in ("ky", "ru", "en")),
+                              tuple(clean[f"description_{c}"] for c in ("ky", "ru", "en")), form.is_sensitive.data)
+            try:
+                db.session.commit()
+                break
+            except IntegrityError:
+                db.session.rollback()
+                if attempt == 2:
+                    raise
+        flash(_("The issue was added. Open surveys offer it within a minute."), "success")
+        return redirect(url_for("surveys.index", slug=slug) + "#issues")
+    return _index_page(municipality, ReferralForm(obj=municipality, formdata=None), form), 400
 
 
 @bp.route("/m/<slug>/surveys/new", methods=["POST"])
@@ -146,6 +172,41 @@ def open_(slug: str, survey_id: int):
 def close(slug: str, survey_id: int):
     """Close an open survey."""
     return _change_status(slug, survey_id, "open", services.close_survey, _("The survey is closed."))
+
+
+@bp.route("/m/<slug>/surveys/<int:survey_id>/questions/<code>", methods=["GET", "POST"])
+def edit_question(slug: str, survey_id: int, code: str):
+    """Edit the wording of one question: in place on a draft, as a new questionnaire version once opened."""
+    municipality = get_or_404(slug)
+    require("manage_surveys", municipality)
+    survey = owned_or_404(Survey, municipality, survey_id)
+    question = next((q for q in survey.current_questions() if q.code == code), None)
+    if question is None:
+        abort(404)
+    form = question_form(question, survey.version)
+    here = url_for("surveys.edit_question", slug=slug, survey_id=survey_id, code=code)
+    if form.validate_on_submit():
+        if form.version.data != str(survey.version):
+            flash(_("The survey has changed in the meantime; nothing was done."), "error")
+            return redirect(here)
+        previous = survey.version
+        if survey.status != "draft":  # frozen: answers given so far stay with this version
+            question = next(q for q in services.new_version(survey) if q.code == code)
+        form.apply(question)
+        try:
+            db.session.commit()
+        except IntegrityError:  # another change made the same new version at the same moment
+            db.session.rollback()
+            flash(_("The survey has changed in the meantime; nothing was done."), "error")
+            return redirect(here)
+        if survey.version != previous:
+            flash(_("Saved as version %(version)s; answers given before stay with version %(previous)s.",
+                    version=survey.version, previous=previous), "success")
+        else:
+            flash(_("Saved."), "success")
+        return redirect(url_for("surveys.detail", slug=slug, survey_id=survey_id) + f"#q-{code}")
+    return render_template("surveys/question.html", m=municipality, survey=survey, question=question,
+                           form=form), 400 if form.errors else 200
 
 
 @bp.route("/m/<slug>/surveys/<int:survey_id>/xlsform.xlsx")

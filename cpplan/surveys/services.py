@@ -15,7 +15,7 @@ from ..accounts.models import utcnow
 from ..extensions import db
 from ..municipalities.models import Area
 from . import catalogue, kobo, template
-from .models import Answer, Question, Response, Survey
+from .models import Answer, Option, Question, Response, Survey
 from .validation import QuestionSpec, Result, fingerprint, rows, validate
 
 
@@ -52,6 +52,29 @@ def close_survey(survey: Survey) -> None:
     survey.closed_dt = utcnow()
 
 
+QUESTION_COPIED = ("position", "page", "code", "kind", "text_ky", "text_ru", "text_en", "help_ky", "help_ru",
+                   "help_en", "is_sensitive", "min_value", "max_value", "show_if_code", "show_if_option")
+OPTION_COPIED = ("position", "code", "label_ky", "label_ru", "label_en")
+
+
+def new_version(survey: Survey) -> list[Question]:
+    """Copy every question (with its options) of the version in use to version + 1 and switch the survey to it.
+
+    Returns the new questions in order. Responses keep the version they were given with, and the old
+    version's questions stay untouched; the caller applies its change to the copies and commits once,
+    so the copy, the change and the new version number are stored together or not at all.
+    """
+    current = survey.current_questions()
+    survey.version = survey.version + 1
+    copies = []
+    for old in current:
+        copy = Question(version=survey.version, **{name: getattr(old, name) for name in QUESTION_COPIED})
+        copy.options = [Option(**{name: getattr(o, name) for name in OPTION_COPIED}) for o in old.options]
+        survey.questions.append(copy)
+        copies.append(copy)
+    return copies
+
+
 @dataclass(frozen=True)
 class Rules:
     """What checking and storing answers needs of a questionnaire version, as plain data."""
@@ -85,7 +108,8 @@ def rules(survey: Survey) -> Rules:
         areas=tuple(str(i) for i in db.session.scalars(db.select(Area.id).filter_by(municipality_id=survey.municipality_id))),
         issues=tuple(i.code for i in catalogue.issues_for(survey.municipality_id)),
     )
-    current_app.extensions[_RULES][key] = (monotonic(), found)
+    if survey.status != "draft":  # a draft can still be edited in place: never keep its rules
+        current_app.extensions[_RULES][key] = (monotonic(), found)
     return found
 
 
