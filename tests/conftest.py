@@ -140,6 +140,19 @@ def choose_language(client, lang: str, page: str = "/login"):
     return client.post("/language", data={"lang": lang, "next": page, "csrf_token": token})
 
 
+def create_survey(slug: str = "kyzyl-suu", status: str = "draft"):
+    """Insert the municipality's standard survey in the given status (draft, open, closed) and return it."""
+    from cpplan.surveys import services
+
+    survey = services.create_standard(db.session.scalar(db.select(Municipality).filter_by(slug=slug)))
+    if status in ("open", "closed"):
+        services.open_survey(survey)
+    if status == "closed":
+        services.close_survey(survey)
+    db.session.commit()
+    return survey
+
+
 class Auth:
     """Log a test client in and out."""
 

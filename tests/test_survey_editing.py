@@ -6,10 +6,9 @@ import uuid
 
 import pytest
 from access_cases import logged_in_client, snapshot
-from conftest import csrf_token
+from conftest import csrf_token, create_survey
 
 from cpplan.extensions import db
-from cpplan.municipalities.models import Municipality
 from cpplan.surveys import services
 from cpplan.surveys.models import Option, Question, Response, Survey
 
@@ -20,13 +19,7 @@ RU = {"Accept-Language": "ru"}
 
 def add_survey(app, slug: str, status: str = "open") -> tuple[int, str]:
     with app.app_context():
-        m = db.session.scalar(db.select(Municipality).filter_by(slug=slug))
-        survey = services.create_standard(m)
-        if status in ("open", "closed"):
-            services.open_survey(survey)
-        if status == "closed":
-            services.close_survey(survey)
-        db.session.commit()
+        survey = create_survey(slug, status)
         return survey.id, survey.token
 
 

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 from access_cases import logged_in_client, snapshot
-from conftest import csrf_token
+from conftest import csrf_token, create_survey
 
 from cpplan.extensions import db
 from cpplan.municipalities.models import Area, Municipality
@@ -25,14 +25,7 @@ HYPERLINK = '=HYPERLINK("http://evil.example","click")'
 
 def add_survey(app, slug: str, status: str = "open") -> int:
     with app.app_context():
-        m = db.session.scalar(db.select(Municipality).filter_by(slug=slug))
-        survey = services.create_standard(m)
-        if status in ("open", "closed"):
-            services.open_survey(survey)
-        if status == "closed":
-            services.close_survey(survey)
-        db.session.commit()
-        return survey.id
+        return create_survey(slug, status).id
 
 
 def add_responses(app, survey_id: int, answers: dict, n: int = 1, channel: str = "web") -> None:

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from access_cases import logged_in_client, snapshot, token_for
-from conftest import csrf_token
+from conftest import csrf_token, create_survey
 from cpplan.extensions import db
 from cpplan.municipalities.models import Municipality
 from cpplan.surveys import services, template
@@ -22,14 +22,7 @@ CHANGED = "The survey has changed in the meantime; nothing was done."
 
 def add_survey(app, slug: str, status: str = "draft") -> int:
     with app.app_context():
-        m = db.session.scalar(db.select(Municipality).filter_by(slug=slug))
-        survey = services.create_standard(m)
-        if status in ("open", "closed"):
-            services.open_survey(survey)
-        if status == "closed":
-            services.close_survey(survey)
-        db.session.commit()
-        return survey.id
+        return create_survey(slug, status).id
 
 
 def survey_row(app, survey_id: int) -> Survey | None:
