@@ -8,13 +8,15 @@ import re
 import uuid
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from access_cases import logged_in_client, snapshot
 from conftest import csrf_token, create_survey
 
 from cpplan.extensions import db
 from cpplan.municipalities.models import Area, Municipality
 from cpplan.surveys import services
-from cpplan.surveys.counts import row_total, suppress
+from cpplan.surveys.counts import COVER, SMALL, row_total, suppress
 from cpplan.surveys.export import BOM, neutralise
 from cpplan.surveys.models import Response, Survey
 
@@ -170,37 +172,56 @@ def test_paper_entry_is_linked_from_the_open_survey_page(app, world):
 
 # --- small-cell suppression (pure) -----------------------------------------------------------------
 
+S, C = SMALL, COVER
+
+
 def test_suppress_leaves_large_cells_alone():
     assert suppress({"female": 12, "male": 9}, 5) == {"female": 12, "male": 9}
     assert suppress({}, 5) == {}
 
 
 def test_suppress_hides_the_next_smallest_when_one_cell_is_hidden():
-    assert suppress({"a": 30, "b": 3, "c": 8, "d": 12}, 5) == {"a": 30, "b": None, "c": None, "d": 12}
+    assert suppress({"a": 30, "b": 3, "c": 8, "d": 12}, 5) == {"a": 30, "b": S, "c": C, "d": 12}
 
 
 def test_suppress_three_women_seven_men_hides_both():
-    assert suppress({"female": 3, "male": 7}, 5) == {"female": None, "male": None}
-    # With a no-answer cell of 0, the hidden 3 + 0 would still be known from the total.
-    assert suppress({"female": 3, "male": 7, "": 0}, 5) == {"female": None, "male": None, "": None}
-    # 3 women and 2 without an answer are hidden together (5 in all): the 7 men may be shown.
-    assert suppress({"female": 3, "male": 7, "": 2}, 5) == {"female": None, "male": 7, "": None}
+    assert suppress({"female": 3, "male": 7}, 5) == {"female": S, "male": C}
+    # a zero cell next to them is published: it reveals nobody and covering with it protects nothing
+    assert suppress({"female": 3, "male": 7, "": 0}, 5) == {"female": S, "male": C, "": 0}
+    # two small cells add up to 5: enough cover without hiding the men
+    assert suppress({"female": 3, "male": 7, "": 2}, 5) == {"female": S, "male": 7, "": S}
 
 
-def test_suppress_does_not_cover_cells_that_are_all_empty():
-    assert suppress({"centre": 10, "upper": 0, "": 0}, 5) == {"centre": 10, "upper": None, "": None}
-    assert suppress({"centre": 10, "upper": 0}, 5) == {"centre": None, "upper": None}  # a single hidden cell
+def test_suppress_publishes_zeros():
+    assert suppress({"centre": 10, "upper": 0, "": 0}, 5) == {"centre": 10, "upper": 0, "": 0}
+    assert suppress({"centre": 100, "upper": 114, "lower": 124, "": 0}, 5) == {
+        "centre": 100, "upper": 114, "lower": 124, "": 0}
 
 
 def test_suppress_two_hidden_cells_that_add_up_to_the_threshold_are_enough():
-    assert suppress({"a": 2, "b": 3, "c": 40}, 5) == {"a": None, "b": None, "c": 40}
-    assert suppress({"a": 2, "b": 1, "c": 40, "d": 41}, 5) == {"a": None, "b": None, "c": None, "d": 41}
+    assert suppress({"a": 2, "b": 3, "c": 40}, 5) == {"a": S, "b": S, "c": 40}
+    assert suppress({"a": 2, "b": 1, "c": 40, "d": 41}, 5) == {"a": S, "b": S, "c": C, "d": 41}
 
 
 def test_suppress_uses_the_threshold_given_and_ties_keep_the_row_order():
-    assert suppress({"a": 7, "b": 9}, 10) == {"a": None, "b": None}
-    assert suppress({"a": 2, "b": 20, "c": 20}, 5) == {"a": None, "b": None, "c": 20}
+    assert suppress({"a": 7, "b": 9}, 10) == {"a": S, "b": S}
+    assert suppress({"a": 2, "b": 20, "c": 20}, 5) == {"a": S, "b": C, "c": 20}
     assert suppress({"a": 4, "b": 6}, 3) == {"a": 4, "b": 6}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.text(min_size=1, max_size=3), st.integers(min_value=0, max_value=40), max_size=6),
+       st.sampled_from([5, 10]))
+def test_suppress_never_publishes_a_small_cell_nor_lets_one_be_worked_out(cells, threshold):
+    shown = suppress(cells, threshold)
+    published = {k: v for k, v in shown.items() if v not in (S, C)}
+    assert all(v == 0 or v >= threshold for v in published.values())
+    assert all(shown[k] == cells[k] for k in published)
+    hidden = [k for k in shown if k not in published]
+    small = [k for k in hidden if 0 < cells[k] < threshold]
+    if small:  # with the total published, the hidden cells are known only as their sum
+        assert len(hidden) >= 2 or not published
+        assert sum(cells[k] for k in hidden) >= threshold or not any(cells[k] for k in published)
 
 
 def test_row_total_is_hidden_only_below_the_threshold():
@@ -232,12 +253,13 @@ def test_counts_by_gender_and_area_hide_small_cells(app, world, role):
     add_responses(app, sid, {"gender": "male", "area": home_area}, 7, channel="paper")
     body = text(logged_in_client(app, world["users"][role]).get(f"/m/{slug}/surveys/{sid}"))
     gender = counts_table(body, "Your gender")
-    # 3 women are hidden; the 7 men too, or the women could be worked out from the total of 10.
-    assert gender == {"Woman": "<5", "Man": "<5", "No answer": "<5", "Total": "10"}
+    # 3 women are hidden; the 7 men too (as hidden, not as small), or the women could be worked out
+    # from the total of 10. Nobody left the question unanswered: a zero reveals nobody.
+    assert gender == {"Woman": "<5", "Man": "hidden", "No answer": "0", "Total": "10"}
     assert ">3<" not in body and ">7<" not in body
     area = counts_table(body, "Which village or ward do you live in?")
-    # Empty cells are hidden as well, but reveal nobody: the 10 of the centre may be shown.
-    assert area == {"Centre": "10", "Upper village": "<5", "No answer": "<5", "Total": "10"}
+    # Empty cells reveal nobody: they and the 10 of the centre are shown.
+    assert area == {"Centre": "10", "Upper village": "0", "No answer": "0", "Total": "10"}
     assert upper
     assert "a count below 5 is not shown" in body
 

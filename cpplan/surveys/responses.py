@@ -28,10 +28,10 @@ TIME_ZONE = ZoneInfo("Asia/Bishkek")
 
 @dataclass
 class Breakdown:
-    """One published row of counts: the question, (label, count or None when hidden) cells and the total."""
+    """One published row of counts: the question, (label, count or counts.SMALL / counts.COVER) cells and the total."""
 
     question: Question
-    cells: list[tuple[str, int | None]]
+    cells: list[tuple[str, int | str]]
     total: int | None
     threshold: int
 
