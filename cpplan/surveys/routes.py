@@ -52,6 +52,13 @@ def init_app(app) -> None:
                                  survey_channels=labels.CHANNEL_LABELS)
 
 
+def _survey_or_404(slug: str, survey_id: int, action: str) -> tuple[Municipality, Survey]:
+    """Return the municipality and its survey once the current user may perform action there."""
+    municipality = get_or_404(slug)
+    require(action, municipality)
+    return municipality, owned_or_404(Survey, municipality, survey_id)
+
+
 @bp.route("/m/<slug>/surveys")
 def index(slug: str):
     """List the municipality's surveys with their answer counts."""
@@ -124,9 +131,7 @@ def create(slug: str):
 @bp.route("/m/<slug>/surveys/<int:survey_id>")
 def detail(slug: str, survey_id: int):
     """Show a survey: its questions, public link and answers by channel."""
-    municipality = get_or_404(slug)
-    require("view", municipality)
-    survey = owned_or_404(Survey, municipality, survey_id)
+    municipality, survey = _survey_or_404(slug, survey_id, "view")
     return render_template("surveys/detail.html", m=municipality, survey=survey,
                            counts=services.counts_by_channel(survey),
                            breakdowns=responses.breakdowns(survey, current_app.config["CPPLAN_MIN_CELL"],
@@ -138,9 +143,7 @@ def detail(slug: str, survey_id: int):
 @bp.route("/m/<slug>/surveys/<int:survey_id>/qr.svg")
 def qr(slug: str, survey_id: int):
     """Return a QR code of the survey's public link, as an SVG image to print or show on a screen."""
-    municipality = get_or_404(slug)
-    require("manage_surveys", municipality)
-    survey = owned_or_404(Survey, municipality, survey_id)
+    municipality, survey = _survey_or_404(slug, survey_id, "manage_surveys")
     response = make_response(public.qr_svg(public.public_url(survey)))
     response.mimetype = "image/svg+xml"
     response.headers["Cache-Control"] = "private, no-cache"
@@ -148,9 +151,7 @@ def qr(slug: str, survey_id: int):
 
 
 def _change_status(slug: str, survey_id: int, allowed_from: str, change, message: str):
-    municipality = get_or_404(slug)
-    require("manage_surveys", municipality)
-    survey = owned_or_404(Survey, municipality, survey_id)
+    municipality, survey = _survey_or_404(slug, survey_id, "manage_surveys")
     if ConfirmForm().validate_on_submit():
         if survey.status != allowed_from:
             flash(_("The survey has changed in the meantime; nothing was done."), "error")
@@ -177,9 +178,7 @@ def close(slug: str, survey_id: int):
 @bp.route("/m/<slug>/surveys/<int:survey_id>/questions/<code>", methods=["GET", "POST"])
 def edit_question(slug: str, survey_id: int, code: str):
     """Edit the wording of one question: in place on a draft, as a new questionnaire version once opened."""
-    municipality = get_or_404(slug)
-    require("manage_surveys", municipality)
-    survey = owned_or_404(Survey, municipality, survey_id)
+    municipality, survey = _survey_or_404(slug, survey_id, "manage_surveys")
     question = next((q for q in survey.current_questions() if q.code == code), None)
     if question is None:
         abort(404)
@@ -212,9 +211,7 @@ def edit_question(slug: str, survey_id: int, code: str):
 @bp.route("/m/<slug>/surveys/<int:survey_id>/xlsform.xlsx")
 def xlsform_download(slug: str, survey_id: int):
     """Download the survey as an XLSForm for KoboToolbox or ODK Collect."""
-    municipality = get_or_404(slug)
-    require("manage_surveys", municipality)
-    survey = owned_or_404(Survey, municipality, survey_id)
+    municipality, survey = _survey_or_404(slug, survey_id, "manage_surveys")
     return send_file(BytesIO(xlsform.workbook_bytes(survey)), as_attachment=True,
                      download_name=f"{xlsform.form_id(survey)}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -223,9 +220,7 @@ def xlsform_download(slug: str, survey_id: int):
 @bp.route("/m/<slug>/surveys/<int:survey_id>/import", methods=["GET", "POST"])
 def import_kobo(slug: str, survey_id: int):
     """Check, then import, a KoboToolbox/ODK data export of the survey (all rows or none)."""
-    municipality = get_or_404(slug)
-    require("manage_surveys", municipality)
-    survey = owned_or_404(Survey, municipality, survey_id)
+    municipality, survey = _survey_or_404(slug, survey_id, "manage_surveys")
     form = ImportForm()
     report, status = None, 200
     if form.validate_on_submit():
@@ -266,9 +261,7 @@ def _paper_page(survey: Survey, answers: dict, client_uuid: str, errors: list[tu
 @bp.route("/m/<slug>/surveys/<int:survey_id>/paper", methods=["GET", "POST"])
 def paper(slug: str, survey_id: int):
     """Type in paper questionnaires, one after another (channel paper, validated like the online form)."""
-    municipality = get_or_404(slug)
-    require("manage_surveys", municipality)
-    survey = owned_or_404(Survey, municipality, survey_id)
+    municipality, survey = _survey_or_404(slug, survey_id, "manage_surveys")
     if survey.status != "open":
         flash(_("Paper questionnaires can be entered only while the survey is open."), "error")
         return redirect(url_for("surveys.detail", slug=slug, survey_id=survey_id))
@@ -301,9 +294,7 @@ def paper(slug: str, survey_id: int):
 @bp.route("/m/<slug>/surveys/<int:survey_id>/responses")
 def responses_table(slug: str, survey_id: int):
     """List the responses, 50 a page, without sensitive answers or map points."""
-    municipality = get_or_404(slug)
-    require("manage_surveys", municipality)
-    survey = owned_or_404(Survey, municipality, survey_id)
+    municipality, survey = _survey_or_404(slug, survey_id, "manage_surveys")
     number = request.args.get("page", 1, type=int)
     response = make_response(render_template(
         "surveys/responses.html", m=municipality, survey=survey, columns=responses.columns(survey),
@@ -315,9 +306,7 @@ def responses_table(slug: str, survey_id: int):
 @bp.route("/m/<slug>/surveys/<int:survey_id>/responses.csv")
 def responses_csv(slug: str, survey_id: int):
     """Download the responses as CSV for Excel, without sensitive questions or map points."""
-    municipality = get_or_404(slug)
-    require("manage_surveys", municipality)
-    survey = owned_or_404(Survey, municipality, survey_id)
+    municipality, survey = _survey_or_404(slug, survey_id, "manage_surveys")
     # Built whole, not streamed: a few thousand rows at most, and the session closes with the request.
     response = make_response("".join(responses.csv_chunks(survey)).encode("utf-8"))
     response.mimetype = "text/csv"
