@@ -25,6 +25,19 @@ GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 HOST = "127.0.0.1"
 
 
+# wrk's closing hook: the summary as one JSON line (requests, errors, latency percentiles in ms).
+WRK_REPORT = r"""
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests": %d, "duration_s": %.6f, "non_2xx_3xx": %d, "socket_errors": %d, ' ..
+    '"p50_ms": %.3f, "p95_ms": %.3f, "p99_ms": %.3f, "mean_ms": %.3f, "max_ms": %.3f}\n',
+    summary.requests, summary.duration / 1e6, e.status, e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    latency.mean / 1000, latency.max / 1000))
+end
+"""
+
 def demo_database(tmp: Path, database_url: str | None = None) -> tuple[dict[str, str], str]:
     """Build the demo database (in tmp unless database_url); return the environment to serve it and the password."""
     password = "bench-" + secrets.token_urlsafe(12)

@@ -95,17 +95,6 @@ done = function(summary, latency, requests)
     latency.mean / 1000, latency.max / 1000))
 end
 """
-WRK_GET = r"""
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    '{"requests": %d, "duration_s": %.6f, "non_2xx_3xx": %d, "socket_errors": %d, ' ..
-    '"p50_ms": %.3f, "p95_ms": %.3f, "p99_ms": %.3f, "mean_ms": %.3f, "max_ms": %.3f}\n',
-    summary.requests, summary.duration / 1e6, e.status, e.connect + e.read + e.write + e.timeout,
-    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
-    latency.mean / 1000, latency.max / 1000))
-end
-"""
 
 
 def realistic_answers(questions: list[dict], rng: random.Random) -> dict:
@@ -336,7 +325,7 @@ def main() -> int:
                 post_app, post_bare, get_bare = tmp / "post-app.lua", tmp / "post-bare.lua", tmp / "get.lua"
                 post_app.write_text(WRK_SCRIPT.replace("{BODIES}", lua_bodies(bodies)).replace("{PATH}", path))
                 post_bare.write_text(WRK_SCRIPT.replace("{BODIES}", lua_bodies(bodies)).replace("{PATH}", "/responses"))
-                get_bare.write_text(WRK_GET)
+                get_bare.write_text(harness.WRK_REPORT)
                 targets = [  # (name, server, path, script)
                     ("bare POST", bare, "/responses", post_bare),
                     ("bare GET", bare, "/", get_bare),

@@ -45,17 +45,6 @@ TARGETS = [  # (name, server, path, expected status)
     ("landing", "app", "/?lang=en", 200),
     ("login", "app", "/login?lang=en", 200),
 ]
-WRK_REPORT = r"""
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    '{"requests": %d, "duration_s": %.6f, "non_2xx_3xx": %d, "socket_errors": %d, ' ..
-    '"p50_ms": %.3f, "p95_ms": %.3f, "p99_ms": %.3f, "mean_ms": %.3f, "max_ms": %.3f}\n',
-    summary.requests, summary.duration / 1e6, e.status, e.connect + e.read + e.write + e.timeout,
-    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
-    latency.mean / 1000, latency.max / 1000))
-end
-"""
 
 
 def run_wrk(port: int, path: str, seconds: float, concurrency: int, script: Path) -> dict:
@@ -173,7 +162,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="cpplan-throughput-") as tmp_name:
         tmp = Path(tmp_name)
         script = tmp / "report.lua"
-        script.write_text(WRK_REPORT)
+        script.write_text(harness.WRK_REPORT)
         env, _password = harness.demo_database(tmp)
         with harness.gunicorn(BARE, env=env, log=tmp / "bare.log", workers=WORKERS, chdir=harness.BENCH) as bare, \
                 harness.gunicorn(APP, env=env, log=tmp / "app.log", workers=WORKERS, ready_path="/healthz") as app:
