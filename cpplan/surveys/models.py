@@ -142,3 +142,23 @@ class Answer(db.Model):
     text: Mapped[str | None] = mapped_column(Text)
 
     response: Mapped[Response] = relationship(back_populates="answers")
+
+
+class Tally(db.Model):
+    """A count kept as responses arrive: how many respondents gave one answer, overall or in one group.
+
+    split is "" for everyone, or the question that splits respondents ("gender", "age_band", "area") with
+    split_value the group (its option code or area id; "" for no answer). question_code "*" counts
+    respondents; item "*" counts those who answered the question; value is a scale or rating (0 otherwise).
+    Results read these few hundred rows instead of every answer.
+    """
+
+    __tablename__ = "survey_tallies"
+
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), primary_key=True)
+    split: Mapped[str] = mapped_column(String(12), primary_key=True)
+    split_value: Mapped[str] = mapped_column(String(40), primary_key=True)
+    question_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    item: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid as uuidlib
+from collections import Counter
 from dataclasses import dataclass, field
 
 from time import monotonic
@@ -14,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts.models import utcnow
 from ..extensions import db
 from ..municipalities.models import Area
-from . import catalogue, kobo, template
+from . import catalogue, kobo, tally, template
 from .models import Answer, Option, Question, Response, Survey
 from .validation import QuestionSpec, Result, fingerprint, rows, validate
 
@@ -37,6 +38,13 @@ def create_standard(municipality, round_: str = "baseline") -> Survey:
     survey = template.build(municipality, round_)
     db.session.add(survey)
     return survey
+
+
+def next_round(municipality) -> str:
+    """Return the round of a new survey: the baseline first, a follow-up once a baseline has been opened."""
+    opened = db.session.scalar(db.select(func.count()).select_from(Survey).where(
+        Survey.municipality_id == municipality.id, Survey.round == "baseline", Survey.status != "draft"))
+    return "follow_up" if opened else "baseline"
 
 
 def open_survey(survey: Survey) -> None:
@@ -163,8 +171,11 @@ def submit(survey: Survey, client_uuid: str, answers, channel: str) -> tuple[str
     return client_uuid, True
 
 
-def _new_response(survey: Survey, client_uuid: str, clean: dict, channel: str) -> None:
-    """Insert a response and its answer rows, two statements in all (the caller commits)."""
+def _new_response(survey: Survey, client_uuid: str, clean: dict, channel: str, counts: Counter | None = None) -> None:
+    """Insert a response, its answer rows and its counts, three statements in all (the caller commits).
+
+    With `counts` given, the response's counts are added to it instead, for the caller to store once.
+    """
     connection = db.session.connection()
     response_id = connection.execute(insert(Response.__table__).returning(Response.__table__.c.id), {
         "survey_id": survey.id, "version": survey.version, "uuid": client_uuid,
@@ -173,6 +184,12 @@ def _new_response(survey: Survey, client_uuid: str, clean: dict, channel: str) -
                "number": number, "text": text} for code, item, number, text in rows(clean, rules(survey).kinds)]
     if values:
         connection.execute(insert(Answer.__table__), values)
+    added = tally.contributions([(v["question_code"], v["item"], v["number"], v["text"]) for v in values],
+                                rules(survey).kinds)
+    if counts is None:
+        tally.add(survey.id, added)
+    else:
+        counts.update(added)
 
 
 @dataclass
@@ -216,8 +233,10 @@ def import_kobo(survey: Survey, data: bytes, filename: str, dry_run: bool) -> Im
     report.new = len(fresh)
     if dry_run or report.rejected or not fresh:
         return report
+    counts: Counter = Counter()
     for client_uuid, clean in fresh:
-        _new_response(survey, client_uuid, clean, "import")
+        _new_response(survey, client_uuid, clean, "import", counts)
+    tally.add(survey.id, counts)
     db.session.commit()
     report.stored = True
     return report
