@@ -1,0 +1,167 @@
+"""Folium builders from plain data: local assets only, one escaping function, parts for our own pages.
+
+Ground floor: imports flask/folium/branca only, never a cpplan domain package. Callers pass plain
+data (points, counts, labels) and the static URLs of the vendored assets (see static/vendor/).
+
+Folium puts popup and tooltip text unescaped inside JavaScript template literals, so every text that
+reaches a map passes `escape()` here, in this module; callers pass plain text.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import folium
+from branca.element import MacroElement, Template
+from markupsafe import Markup
+
+__all__ = ["Assets", "Circle", "MapParts", "circle_map", "escape"]
+
+_ENTITIES = {
+    "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;",
+    "`": "&#96;", "$": "&#36;", "\\": "&#92;",
+}
+_SPECIAL = re.compile("[&<>\"'`$\\\\]")
+
+MIN_RADIUS = 6   # px, for the smallest count
+MAX_RADIUS = 30  # px, for the largest count on the map
+FIT_MAX_ZOOM = 12  # fitting to a single circle must not zoom to street level
+
+CIRCLE_STYLE = {"color": "#073763", "weight": 2, "fill_color": "#0b5394", "fill_opacity": 0.45}
+OUTLINE_STYLE = {"color": "#6b7280", "weight": 1.5, "fill": True, "fillColor": "#f3f5f7", "fillOpacity": 1,
+                 "interactive": False, "attribution": "Natural Earth"}
+
+
+def escape(text) -> str:
+    """Return text safe inside HTML and inside a JS template literal or string.
+
+    HTML-escapes & < > " ' and writes backtick, $ and backslash as numeric entities, so the text can
+    neither close the literal, open a ${...} substitution, nor escape a quote. None becomes "".
+    """
+    if text is None:
+        return ""
+    return _SPECIAL.sub(lambda match: _ENTITIES[match.group(0)], str(text))
+
+
+@dataclass(frozen=True)
+class Circle:
+    """One proportional circle: where, how many, and its plain-text label (tooltip and popup)."""
+
+    lat: float
+    lon: float
+    count: int
+    label: str
+
+
+@dataclass(frozen=True)
+class Assets:
+    """Same-origin URLs of the vendored assets (from url_for('static', ...)); outline may be None."""
+
+    leaflet_js: str
+    leaflet_css: str
+    outline: str | None = None
+
+
+@dataclass(frozen=True)
+class MapParts:
+    """What a page needs to show a map: stylesheet URLs, the markup, the text of one inline script,
+    and the script URLs (Leaflet only) to load before that script."""
+
+    css: list[str]
+    html: Markup
+    script: str
+    js: list[str] = field(default_factory=list)
+
+
+class _Outline(MacroElement):
+    """The country outline, fetched from a same-origin URL (folium.GeoJson would use jQuery's $.ajax)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        fetch({{ this.url|tojson }}, {credentials: "same-origin"})
+            .then(function (response) { return response.ok ? response.json() : null; })
+            .then(function (data) {
+                if (data) {
+                    L.geoJSON(data, {{ this.style|tojson }}).addTo({{ this._parent.get_name() }}).bringToBack();
+                }
+            })
+            .catch(function () {});
+        {% endmacro %}
+    """)
+
+    def __init__(self, url: str, style: dict):
+        super().__init__()
+        self._name = "Outline"
+        self.url = url
+        self.style = style
+
+
+class _Popup(MacroElement):
+    """A popup of already escaped text bound to its parent layer (folium.Popup would use jQuery's $())."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.bindPopup(`{{ this.html }}`);
+        {% endmacro %}
+    """)
+
+    def __init__(self, html: str):
+        super().__init__()
+        self._name = "TextPopup"
+        self.html = html
+
+
+def _radius(count: int, largest: int) -> float:
+    """Return the circle radius in px: area proportional to count, MIN_RADIUS..MAX_RADIUS."""
+    if largest <= 0 or count <= 0:
+        return float(MIN_RADIUS)
+    return round(MIN_RADIUS + (MAX_RADIUS - MIN_RADIUS) * math.sqrt(min(count, largest) / largest), 1)
+
+
+def circle_map(circles, *, center: tuple[float, float], zoom: int, assets: Assets, title: str) -> MapParts:
+    """Return the parts of a zoomable map of proportional circles over Kyrgyzstan's outline.
+
+    No tiles and no third-party URL: Leaflet comes from `assets`, the outline from `assets.outline`.
+    Labels and the title are escaped here. With circles the view fits them; without, it is `center`
+    at `zoom`.
+    """
+    circles = list(circles)
+    m = folium.Map(location=list(center), zoom_start=zoom, tiles=None, zoom_control=True,
+                   scrollWheelZoom=True, touchZoom=True)
+    # Instance attributes: the class defaults (CDN Leaflet, jQuery, Bootstrap, awesome-markers) stay
+    # untouched for every other map in the process, and none of them is loaded here.
+    m.default_js = [("leaflet", assets.leaflet_js)]
+    m.default_css = [("leaflet_css", assets.leaflet_css)]
+
+    if assets.outline:
+        _Outline(assets.outline, OUTLINE_STYLE).add_to(m)
+
+    largest = max((c.count for c in circles), default=0)
+    for circle in circles:
+        label = escape(circle.label)
+        marker = folium.CircleMarker(location=[circle.lat, circle.lon], radius=_radius(circle.count, largest),
+                                     **CIRCLE_STYLE)
+        folium.Tooltip(label).add_to(marker)
+        _Popup(label).add_to(marker)
+        marker.add_to(m)
+    if circles:
+        lats = [c.lat for c in circles]
+        lons = [c.lon for c in circles]
+        m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(40, 40), max_zoom=FIT_MAX_ZOOM)
+
+    figure = m.get_root()
+    figure.render()
+    script = figure.script.render()
+    html = figure.html.render()
+    map_id = m.get_name()
+    if f'id="{map_id}"' not in html:  # folium changed its markup: fail loudly rather than draw nothing
+        raise RuntimeError("folium did not render the map div")
+    markup = Markup(
+        '<figure class="map-figure">'
+        f'<div class="map" id="{map_id}"></div>'
+        f"<figcaption>{escape(title)}</figcaption>"
+        "</figure>"
+    )
+    return MapParts(css=[url for _, url in m.default_css], html=markup, script=script.strip(),
+                    js=[url for _, url in m.default_js])
