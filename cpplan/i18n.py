@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, format_percent
 from flask import current_app, has_request_context, request, session
 from flask_babel import format_date as _format_date
 from flask_babel import get_locale
@@ -64,6 +64,13 @@ def format_number(value: int | Decimal | None, lang: str | None = None) -> str:
     return format_decimal(value, locale=FORMAT_LOCALES[lang or current_language()])
 
 
+def format_share(value: Decimal | None, lang: str | None = None) -> str:
+    """Return a share (0..1) as a whole percentage in the locale's style ("43 %" in ru and ky), '' for None."""
+    if value is None:
+        return ""
+    return format_percent(value, locale=FORMAT_LOCALES[lang or current_language()])
+
+
 def format_day(value: date | datetime | None, style: str = "medium") -> str:
     """Return a date in the current locale's format."""
     return "" if value is None else _format_date(value, style)
@@ -72,7 +79,7 @@ def format_day(value: date | datetime | None, style: str = "medium") -> str:
 def init_app(app) -> None:
     """Register the template helpers that format for the current language."""
     app.jinja_env.add_extension("jinja2.ext.do")
-    app.jinja_env.filters.update(money=format_money, number=format_number, day=format_day)
+    app.jinja_env.filters.update(money=format_money, number=format_number, day=format_day, share=format_share)
     app.jinja_env.globals.update(
         localized=localized, current_language=current_language,
         LANGUAGES=LANGUAGES, LANGUAGE_NAMES=LANGUAGE_NAMES,

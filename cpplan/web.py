@@ -50,10 +50,8 @@ def set_security_headers(response):
     """Add CSP and the other security headers to every response."""
     nonce = g.get("csp_nonce")
     script = f"'self' 'nonce-{nonce}'" if nonce else "'self'"
-    # Leaflet writes style attributes, so pages that draw a map allow them.
-    style = "'self' 'unsafe-inline'" if g.get("inline_styles") else "'self'"
     response.headers["Content-Security-Policy"] = (
-        f"default-src 'none'; script-src {script}; style-src {style}; img-src 'self' data:; "
+        f"default-src 'none'; script-src {script}; style-src 'self'; img-src 'self' data:; "
         "font-src 'self'; connect-src 'self'; manifest-src 'self'; worker-src 'self'; "
         "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     )

@@ -142,7 +142,8 @@ def test_collect_asks_the_registered_providers(app, world):
     assert seen == [world["home"]]
     assert states["budget"] == StepState("in_progress")
     assert states["working_group"].status == "todo"  # registered by the app itself
-    assert set(states) == {"working_group", "survey", "budget"}  # survey: registered by the surveys package
+    # survey, results and priorities: registered by their packages
+    assert set(states) == {"working_group", "survey", "results", "priorities", "budget"}
 
 
 # --- the overview page -----------------------------------------------------------------------
@@ -175,7 +176,9 @@ def test_overview_shows_the_eight_steps_in_order(app, client, world):
     assert [s["title"] for s in steps] == [f"{i} {t}" for i, t in enumerate(titles, start=1)]
     assert steps[0]["status"] == "todo"
     assert steps[1]["status"] == "todo"  # the survey step (tests/test_surveys.py follows it further)
-    assert [s["status"] for s in steps[2:]] == ["unavailable"] * 6
+    assert steps[2]["status"] == "todo"  # results (tests/test_results.py)
+    assert steps[3]["status"] == "todo"  # priorities (tests/test_priorities.py)
+    assert [s["status"] for s in steps[4:]] == ["unavailable"] * 4
 
 
 def add_member(client, slug, token, name, gender="male", organisation_id=0):
@@ -236,3 +239,29 @@ def test_anonymous_visitor_sees_the_guide_without_actions(client, world):
     steps = guide_steps(client.get(f"/m/{world['home']}").get_data(as_text=True))
     assert len(steps) == 8
     assert all(s["action"] is None for s in steps)
+
+
+def test_results_step_follows_the_survey(app, client, auth, world):
+    """No answers: to do; an open survey with answers: first results for members; closed: done, public link."""
+    import uuid
+
+    from conftest import create_survey
+    from cpplan.surveys import services
+
+    slug = world["home"]
+    assert guide_steps(client.get(f"/m/{slug}?lang=en").get_data(as_text=True))[2]["status"] == "todo"
+    with app.app_context():
+        survey = create_survey(slug, "open")
+        services.submit(survey, str(uuid.uuid4()), {"consent": "yes", "gender": "female"}, "web")
+        survey_id = survey.id
+    anonymous = guide_steps(client.get(f"/m/{slug}?lang=en").get_data(as_text=True))[2]
+    assert anonymous["status"] == "in_progress" and anonymous["action"] is None
+    auth.login(world["users"]["police"])
+    member = guide_steps(client.get(f"/m/{slug}?lang=en").get_data(as_text=True))[2]
+    assert member["action"].group(2) == f"/m/{slug}/results/{survey_id}"
+    auth.logout()
+    with app.app_context():
+        services.close_survey(db.session.get(type(survey), survey_id))
+        db.session.commit()
+    closed = guide_steps(client.get(f"/m/{slug}?lang=en").get_data(as_text=True))[2]
+    assert closed["status"] == "done" and closed["action"].group(3) == "See the results"

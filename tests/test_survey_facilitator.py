@@ -8,15 +8,12 @@ import re
 import uuid
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from access_cases import logged_in_client, snapshot
 from conftest import csrf_token, create_survey
 
 from cpplan.extensions import db
-from cpplan.municipalities.models import Area, Municipality
+from cpplan.municipalities.models import Municipality
 from cpplan.surveys import services
-from cpplan.surveys.counts import COVER, SMALL, row_total, suppress
 from cpplan.surveys.export import BOM, neutralise
 from cpplan.surveys.models import Response, Survey
 
@@ -168,123 +165,6 @@ def test_paper_entry_is_linked_from_the_open_survey_page(app, world):
     assert f'href="/m/{slug}/surveys/{sid}/responses"' in body
     reader = text(logged_in_client(app, world["users"]["viewer"]).get(f"/m/{slug}/surveys/{sid}"))
     assert "/paper" not in reader and f"/surveys/{sid}/responses" not in reader
-
-
-# --- small-cell suppression (pure) -----------------------------------------------------------------
-
-S, C = SMALL, COVER
-
-
-def test_suppress_leaves_large_cells_alone():
-    assert suppress({"female": 12, "male": 9}, 5) == {"female": 12, "male": 9}
-    assert suppress({}, 5) == {}
-
-
-def test_suppress_hides_the_next_smallest_when_one_cell_is_hidden():
-    assert suppress({"a": 30, "b": 3, "c": 8, "d": 12}, 5) == {"a": 30, "b": S, "c": C, "d": 12}
-
-
-def test_suppress_three_women_seven_men_hides_both():
-    assert suppress({"female": 3, "male": 7}, 5) == {"female": S, "male": C}
-    # a zero cell next to them is published: it reveals nobody and covering with it protects nothing
-    assert suppress({"female": 3, "male": 7, "": 0}, 5) == {"female": S, "male": C, "": 0}
-    # two small cells add up to 5: enough cover without hiding the men
-    assert suppress({"female": 3, "male": 7, "": 2}, 5) == {"female": S, "male": 7, "": S}
-
-
-def test_suppress_publishes_zeros():
-    assert suppress({"centre": 10, "upper": 0, "": 0}, 5) == {"centre": 10, "upper": 0, "": 0}
-    assert suppress({"centre": 100, "upper": 114, "lower": 124, "": 0}, 5) == {
-        "centre": 100, "upper": 114, "lower": 124, "": 0}
-
-
-def test_suppress_two_hidden_cells_that_add_up_to_the_threshold_are_enough():
-    assert suppress({"a": 2, "b": 3, "c": 40}, 5) == {"a": S, "b": S, "c": 40}
-    assert suppress({"a": 2, "b": 1, "c": 40, "d": 41}, 5) == {"a": S, "b": S, "c": C, "d": 41}
-
-
-def test_suppress_uses_the_threshold_given_and_ties_keep_the_row_order():
-    assert suppress({"a": 7, "b": 9}, 10) == {"a": S, "b": S}
-    assert suppress({"a": 2, "b": 20, "c": 20}, 5) == {"a": S, "b": C, "c": 20}
-    assert suppress({"a": 4, "b": 6}, 3) == {"a": 4, "b": 6}
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.dictionaries(st.text(min_size=1, max_size=3), st.integers(min_value=0, max_value=40), max_size=6),
-       st.sampled_from([5, 10]))
-def test_suppress_never_publishes_a_small_cell_nor_lets_one_be_worked_out(cells, threshold):
-    shown = suppress(cells, threshold)
-    published = {k: v for k, v in shown.items() if v not in (S, C)}
-    assert all(v == 0 or v >= threshold for v in published.values())
-    assert all(shown[k] == cells[k] for k in published)
-    hidden = [k for k in shown if k not in published]
-    small = [k for k in hidden if 0 < cells[k] < threshold]
-    if small and row_total(cells, threshold) is not None:
-        # the total is published: the hidden cells are known only as their sum, which must not tell a small one
-        assert len(hidden) >= 2
-        assert sum(cells[k] for k in hidden) >= threshold
-
-
-def test_row_total_is_hidden_only_below_the_threshold():
-    assert row_total({"a": 3, "b": 7}, 5) == 10
-    assert row_total({"a": 3, "b": 1}, 5) is None
-
-
-# --- live counts on the survey page -------------------------------------------------------------------
-
-def counts_table(body: str, caption: str) -> dict[str, str]:
-    """Return {row label: shown count} of the counts table with that caption."""
-    match = re.search(r'<table class="counts">\s*<caption>' + re.escape(caption) + r"</caption>(.*?)</table>",
-                      body, re.DOTALL)
-    assert match, f"no counts table {caption!r}"
-    return {label.strip(): value.strip()
-            for label, value in re.findall(r'<th scope="row">(.*?)</th><td>(.*?)</td>', match.group(1), re.DOTALL)}
-
-
-@pytest.mark.parametrize("role", ("viewer", "member", "police", "coordinator"))
-def test_counts_by_gender_and_area_hide_small_cells(app, world, role):
-    slug, sid = world["home"], add_survey(app, world["home"])
-    home_area = area_id(app, slug)
-    with app.app_context():
-        m = db.session.scalar(db.select(Municipality).filter_by(slug=slug))
-        m.areas.append(Area(kind="village", name_en="Upper village"))
-        db.session.commit()
-        upper = str(m.areas[-1].id)
-    add_responses(app, sid, {"gender": "female", "area": home_area}, 3)
-    add_responses(app, sid, {"gender": "male", "area": home_area}, 7, channel="paper")
-    body = text(logged_in_client(app, world["users"][role]).get(f"/m/{slug}/surveys/{sid}"))
-    gender = counts_table(body, "Your gender")
-    # 3 women are hidden; the 7 men too (as hidden, not as small), or the women could be worked out
-    # from the total of 10. Nobody left the question unanswered: a zero reveals nobody.
-    assert gender == {"Woman": "<5", "Man": "hidden", "No answer": "0", "Total": "10"}
-    assert ">3<" not in body and ">7<" not in body
-    area = counts_table(body, "Which village or ward do you live in?")
-    # Empty cells reveal nobody: they and the 10 of the centre are shown.
-    assert area == {"Centre": "10", "Upper village": "0", "No answer": "0", "Total": "10"}
-    assert upper
-    assert "a count below 5 is not shown" in body
-
-
-def test_counts_show_large_cells_and_follow_the_configured_threshold(app, world):
-    slug, sid = world["home"], add_survey(app, world["home"])
-    add_responses(app, sid, {"gender": "female"}, 6)
-    add_responses(app, sid, {"gender": "male"}, 9)
-    add_responses(app, sid, {}, 5)
-    client = logged_in_client(app, world["users"]["viewer"])
-    gender = counts_table(text(client.get(f"/m/{slug}/surveys/{sid}")), "Your gender")
-    assert gender == {"Woman": "6", "Man": "9", "No answer": "5", "Total": "20"}
-    app.config["CPPLAN_MIN_CELL"] = 7
-    gender = counts_table(text(client.get(f"/m/{slug}/surveys/{sid}")), "Your gender")
-    assert gender == {"Woman": "<7", "Man": "9", "No answer": "<7", "Total": "20"}
-
-
-def test_counts_are_translated(app, world):
-    slug, sid = world["home"], add_survey(app, world["home"])
-    add_responses(app, sid, {"gender": "female"}, 2)
-    body = text(logged_in_client(app, world["users"]["viewer"]).get(f"/m/{slug}/surveys/{sid}?lang=ru"))
-    gender = counts_table(body, "Ваш пол")
-    assert set(gender) >= {"Женщина", "Мужчина"}
-    assert gender["Женщина"].endswith("5") and gender["Женщина"] != "2"
 
 
 # --- the response table and its CSV ----------------------------------------------------------------------

@@ -396,3 +396,15 @@ def test_issue_catalogue_flags_the_sensitive_issues(app):
         assert all(i.name_ky and i.name_ru and i.name_en and i.description_ky and i.description_ru
                    and i.description_en for i in issues)
         assert catalogue.seed() == 0  # seeding again adds nothing
+
+
+def test_a_survey_created_after_an_opened_baseline_is_the_follow_up(app, world):
+    client = logged_in_client(app, world["users"]["facilitator"])
+    token = token_for(client, "facilitator")
+    client.post(f"/m/{world['home']}/surveys/new", data={"csrf_token": token})
+    assert [survey_row(app, i).round for i in surveys_of(app, world["home_id"])] == ["baseline"]
+    first = surveys_of(app, world["home_id"])[0]
+    client.post(f"/m/{world['home']}/surveys/{first}/open", data={"csrf_token": token})
+    page = client.post(f"/m/{world['home']}/surveys/new", data={"csrf_token": token}, follow_redirects=True)
+    assert sorted(survey_row(app, i).round for i in surveys_of(app, world["home_id"])) == ["baseline", "follow_up"]
+    assert "compared with the baseline" in text(page)

@@ -5,7 +5,10 @@ from flask import Blueprint, abort, jsonify, request
 from flask_babel import gettext as _
 
 from ..extensions import csrf, db, limiter
-from ..municipalities.services import get_or_404
+from ..municipalities.permissions import can
+from ..municipalities.services import get_or_404, owned_or_404
+from ..results import queries as results
+from ..results import stats
 from ..surveys import catalogue, services
 from ..surveys.labels import ERROR_MESSAGES
 from ..surveys.models import Survey
@@ -113,3 +116,38 @@ def submit_response(token: str):
     except services.Conflict:
         return _error(409, "conflict", _("This uuid was already used for different answers."))
     return jsonify({"uuid": stored_uuid, "status": "stored" if new else "duplicate"}), 201 if new else 200
+
+
+def _percents(values) -> list:
+    return [None if v is None else int(stats.percent(v)) for v in values]
+
+
+@bp.get("/municipalities/<slug>/surveys/<int:survey_id>/results")
+def survey_results(slug: str, survey_id: int):
+    """Return a survey's published results (every count protected), optionally ?split=gender|age_band|area."""
+    municipality = get_or_404(slug)
+    survey = owned_or_404(Survey, municipality, survey_id)
+    if survey.status == "draft":
+        return _error(404, "not_found", _("This survey has no results yet."))
+    if survey.status != "closed" and not can("view", municipality):
+        return _error(403, "not_published", _("Results are published when the survey closes."))
+    built = results.build(survey, results.split_or_none(request.args.get("split")))
+    columns = [{"key": "all", "label": _("Everyone")}] + [{"key": key or "no_answer", "label": label}
+                                                           for key, label in built.groups]
+    return jsonify({
+        "survey": survey.id, "municipality": slug, "status": survey.status, "round": survey.round,
+        "split": built.split or None, "columns": columns,
+        "thresholds": {"ordinary": built.threshold, "sensitive": built.threshold_sensitive},
+        "respondents": stats.published(built.respondents, built.threshold),
+        "issues": [{"code": i.code, "label": i.label, "sensitive": i.sensitive,
+                    "answered": [stats.published(n, i.threshold) for n in i.answered],
+                    "serious_percent": _percents(i.concern), "mean": [None if m is None else float(m) for m in i.mean]}
+                   for i in built.issues],
+        "questions": [{"code": t.code, "title": t.title, "sensitive": t.sensitive,
+                       "answered": [stats.published(n, t.threshold) for n in t.totals],
+                       "rows": [{"key": r.key, "label": r.label, "counts": [stats.published(n, t.threshold) for n in r.cells],
+                                 "percents": _percents(r.percents)} for r in t.rows],
+                       "mean": [None if m is None else float(m) for m in t.means] or None,
+                       "percent_4_or_5": _percents(t.serious) or None}
+                      for _name, _title, tables in built.sections for t in tables],
+    })

@@ -11,6 +11,7 @@ from ..accounts.models import User
 from ..extensions import db
 from .forms import ConfirmForm
 from .models import Membership, Municipality, WorkingGroupMember
+from .permissions import require
 
 
 def get_or_404(slug: str) -> Municipality:
@@ -21,6 +22,13 @@ def get_or_404(slug: str) -> Municipality:
 def owned_or_404(model, municipality: Municipality, item_id: int):
     """Return the row of `model` with this id that belongs to the municipality, or abort with 404."""
     return db.first_or_404(db.select(model).filter_by(id=item_id, municipality_id=municipality.id))
+
+
+def permitted_or_404(model, slug: str, item_id: int, action: str):
+    """Return the municipality and its row of `model` once the current user may perform action there."""
+    municipality = get_or_404(slug)
+    require(action, municipality)
+    return municipality, owned_or_404(model, municipality, item_id)
 
 
 def save_if_valid(form, item, target: str):

@@ -1,4 +1,4 @@
-"""What facilitators see of the answers: live counts with small cells hidden, the response table and its CSV.
+"""What facilitators see of the answers: the response table and its CSV (results/ publishes the counts).
 
 Sensitive questions and map points never reach a per-respondent row; counts are done by the database.
 """
@@ -10,66 +10,20 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from flask_babel import gettext as _
 from sqlalchemy import func
 
 from ..extensions import db
 from ..i18n import localized
-from . import catalogue, counts, export, services
+from . import catalogue, export, services
 from .labels import CHANNEL_LABELS
 from .models import Answer, Question, Response, Survey
 
-# The one-way tables on the survey page: respondents by gender and by the area they live in.
-BREAKDOWN_CODES = ("gender", "area")
-PER_PAGE = 50
-NO_ANSWER = ""  # the key of the "no answer" cell
 TIME_ZONE = ZoneInfo("Asia/Bishkek")
-
-
-@dataclass
-class Breakdown:
-    """One published row of counts: the question, (label, count or counts.SMALL / counts.COVER) cells and the total."""
-
-    question: Question
-    cells: list[tuple[str, int | str]]
-    total: int | None
-    threshold: int
-
-
-def _count_items(survey: Survey, code: str) -> dict[str, int]:
-    """Return {item: number of responses} for one question, counted in the database."""
-    return dict(db.session.execute(
-        db.select(Answer.item, func.count(func.distinct(Answer.response_id)))
-        .where(Answer.survey_id == survey.id, Answer.question_code == code)
-        .group_by(Answer.item)).all())
+PER_PAGE = 50
 
 
 def _response_count(survey: Survey) -> int:
     return db.session.scalar(db.select(func.count()).select_from(Response).where(Response.survey_id == survey.id))
-
-
-def breakdowns(survey: Survey, min_cell: int, min_cell_sensitive: int) -> list[Breakdown]:
-    """Return the gender and area rows of counts, every small cell (and what would reveal it) hidden."""
-    total = _response_count(survey)
-    by_code = {q.code: q for q in survey.current_questions()}
-    out = []
-    for code in BREAKDOWN_CODES:
-        question = by_code.get(code)
-        if question is None:
-            continue
-        found = _count_items(survey, code)
-        if question.kind == "area":
-            labels = {str(a.id): localized(a, "name") for a in services.area_choices(survey)}
-        else:
-            labels = {o.code: localized(o, "label") for o in question.options}
-        cells = {item: found.get(item, 0) for item in labels}
-        cells.update({item: n for item, n in found.items() if item not in labels})  # an option of an older version
-        cells[NO_ANSWER] = total - sum(found.values())
-        threshold = min_cell_sensitive if question.is_sensitive else min_cell
-        shown = counts.suppress(cells, threshold)
-        out.append(Breakdown(question, [(labels.get(item, item) if item != NO_ANSWER else _("No answer"), n)
-                                        for item, n in shown.items()], counts.row_total(cells, threshold), threshold))
-    return out
 
 
 # --- the response table ----------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid as uuidlib
 from io import BytesIO
 
-from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template, request,
+from flask import (Blueprint, abort, flash, make_response, redirect, render_template, request,
                    send_file, url_for)
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -15,7 +15,7 @@ from ..municipalities import guide
 from ..municipalities.forms import ConfirmForm, ReferralForm
 from ..municipalities.models import Municipality
 from ..municipalities.permissions import can, require
-from ..municipalities.services import get_or_404, owned_or_404
+from ..municipalities.services import get_or_404, permitted_or_404
 from . import catalogue, kobo, labels, public, responses, services, xlsform
 from .forms import ImportForm, IssueForm, question_form
 from .models import Survey
@@ -54,9 +54,7 @@ def init_app(app) -> None:
 
 def _survey_or_404(slug: str, survey_id: int, action: str) -> tuple[Municipality, Survey]:
     """Return the municipality and its survey once the current user may perform action there."""
-    municipality = get_or_404(slug)
-    require(action, municipality)
-    return municipality, owned_or_404(Survey, municipality, survey_id)
+    return permitted_or_404(Survey, slug, survey_id, action)
 
 
 @bp.route("/m/<slug>/surveys")
@@ -121,9 +119,13 @@ def create(slug: str):
     municipality = get_or_404(slug)
     require("manage_surveys", municipality)
     if ConfirmForm().validate_on_submit():
-        survey = services.create_standard(municipality)
+        survey = services.create_standard(municipality, services.next_round(municipality))
         db.session.commit()
-        flash(_("A draft of the community safety survey is ready. Review it, then open it."), "success")
+        if survey.round == "follow_up":
+            flash(_("A draft of the follow-up survey is ready: its results will be compared with the baseline."),
+                  "success")
+        else:
+            flash(_("A draft of the community safety survey is ready. Review it, then open it."), "success")
         return redirect(url_for("surveys.detail", slug=slug, survey_id=survey.id))
     return redirect(url_for("surveys.index", slug=slug))
 
@@ -134,8 +136,6 @@ def detail(slug: str, survey_id: int):
     municipality, survey = _survey_or_404(slug, survey_id, "view")
     return render_template("surveys/detail.html", m=municipality, survey=survey,
                            counts=services.counts_by_channel(survey),
-                           breakdowns=responses.breakdowns(survey, current_app.config["CPPLAN_MIN_CELL"],
-                                                           current_app.config["CPPLAN_MIN_CELL_SENSITIVE"]),
                            public_url=public.public_url(survey), share=public.share_links(survey),
                            can_manage=can("manage_surveys", municipality), confirm=ConfirmForm())
 

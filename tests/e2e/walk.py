@@ -102,6 +102,15 @@ def walk(browser, password: str, lang: str, *, admin: bool = True, axe: bool = T
         follow(page, "main .crumbs a")
         follow(page, f'main .actions a[href="/m/{HOME}/members"]')
         visit("accounts and roles", "main h1", "Accounts and roles")
+        # The survey's first results (the demo survey is open), split by age, and the hotspot map.
+        follow(page, "main .crumbs a")
+        follow(page, f'main .guide a[href^="/m/{HOME}/results/"]')
+        visit("survey results", "main h1", "Survey results")
+        follow(page, 'main .splits a[href*="split=age_band"]')
+        visit("survey results by age", "#issues-h", "Issues ranked by residents")
+        follow(page, 'main a[href$="/map"]')
+        page.wait_for_selector(".map .leaflet-interactive")  # the circles are drawn
+        visit("hotspot map", "main h1", "Where people feel unsafe")
         # The public form of the demo's open survey, reached through the facilitator's share link.
         follow(page, "main .crumbs a")
         follow(page, f'main .guide a[href="/m/{HOME}/surveys"]')
