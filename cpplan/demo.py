@@ -106,6 +106,8 @@ def build(password: str) -> dict[str, int]:
             db.session.add(Membership(user=user, municipality=home, role=role))
     db.session.flush()
     answered = build_survey_answers(municipalities)
+    build_meeting(home)
+    build_priority_ratings(home)
     db.session.commit()
     return {"municipalities": len(municipalities), "users": len(USERS),
             "population": sum(m.population for m in municipalities), "responses": answered}
@@ -162,12 +164,13 @@ def build_survey_answers(municipalities: list[Municipality]) -> int:
     """
     import random
     import uuid
+    from collections import Counter
     from datetime import timedelta
 
     from sqlalchemy import insert
 
     from .accounts.models import utcnow
-    from .surveys import catalogue
+    from .surveys import catalogue, tally
     from .surveys.models import Answer, Response
     from .surveys.validation import fingerprint, rows
 
@@ -195,7 +198,83 @@ def build_survey_answers(municipalities: list[Municipality]) -> int:
             {"response_id": rid, "survey_id": survey.id, "question_code": code, "item": item, "number": number,
              "text": text}
             for rid, (answers, _response) in zip(ids, batch) for code, item, number, text in rows(answers, kinds)])
+        tally.add(survey.id, sum((tally.contributions(rows(answers, kinds), kinds) for answers, _r in batch), Counter()))
         if index:
             surveys.close_survey(survey)
         total += len(batch)
     return total
+
+
+# The Kyzyl-Suu working group's (invented) view of its issues: severity, capacity to act, impact on
+# vulnerable groups (1-5), and police-recorded cases last year and this year (None: not available).
+PRIORITY_RATINGS = {
+    "livestock_theft": (4, 4, 3, 38, 46),
+    "alcohol_drugs": (3, 3, 4, 21, 19),
+    "road_safety": (4, 3, 3, 12, 15),
+    "domestic_violence": (4, 2, 4, 9, 10),
+    "school_racketeering": (3, 4, 4, None, None),
+    "youth_delinquency": (2, 4, 3, 17, 16),
+}
+PRIORITY_WEIGHTS = {"concern": 3, "prevalence": 2, "severity": 2, "trend": 2, "capacity": 1, "impact": 2,
+                    "support": 3}
+
+
+def build_priority_ratings(home: Municipality) -> None:
+    """Give Kyzyl-Suu scoring weights and the working group's ratings; no decision yet (the guide asks for it)."""
+    from .priorities.models import IssueAssessment, ScoringWeights
+    from .surveys import catalogue
+
+    db.session.add(ScoringWeights(municipality_id=home.id, **PRIORITY_WEIGHTS))
+    by_code = {issue.code: issue for issue in catalogue.issues_for(home.id)}
+    for code, (severity, capacity, impact, previous, current) in PRIORITY_RATINGS.items():
+        db.session.add(IssueAssessment(municipality_id=home.id, issue_id=by_code[code].id, severity=severity,
+                                       capacity=capacity, impact=impact, police_previous=previous,
+                                       police_current=current))
+
+
+# Kyzyl-Suu's community meeting (invented, demo): who came, by gender and age band, and how the
+# participants spread their 3 dots; the issues they favour follow the demo survey's concerns.
+MEETING_ATTENDANCE = {"female": (4, 9, 12, 8, 5), "male": (3, 7, 10, 6, 6)}
+MEETING_MINUTES = (
+    "(Демо) Коомдук жыйын сурамжылоонун жыйынтыктарын талкуулады. Катышуучулар мал уурдоону жана жол "
+    "коопсуздугун эң орчундуу маселелер деп белгилешти.\n"
+    "(Демо) Собрание обсудило результаты опроса. Участники назвали кражу скота и безопасность на дорогах "
+    "главными проблемами."
+)
+MEETING_FAVOURITES = {"livestock_theft": 6, "road_safety": 4, "alcohol_drugs": 3, "domestic_violence": 2,
+                      "school_racketeering": 2, "youth_delinquency": 1}
+MEETING_BALLOTS = 31
+MEETING_HANDS = {"livestock_theft": 12, "road_safety": 7, "alcohol_drugs": 5, "domestic_violence": 4,
+                 "school_racketeering": 3}
+
+
+def build_meeting(home: Municipality) -> None:
+    """Give Kyzyl-Suu a past community meeting with a closed dot-vote (ballots and show of hands)."""
+    import random
+    from datetime import datetime, time, timedelta
+
+    from .accounts.models import utcnow
+    from .priorities import voting
+    from .priorities.meetings import AGE_BANDS, Attendance, Meeting
+    from .surveys import catalogue
+
+    rng = random.Random(SEED + 4)
+    held_on = utcnow().date() - timedelta(days=10)
+    meeting = Meeting(municipality_id=home.id, held_on=held_on, place="(демо) Кызыл-Суу айылдык клубу",
+                      facilitator="Нургүл Бекова", minutes=MEETING_MINUTES)
+    meeting.attendance = [Attendance(gender=gender, age_band=band, count=n)
+                          for gender, counts in MEETING_ATTENDANCE.items() for band, n in zip(AGE_BANDS, counts)]
+    db.session.add(meeting)
+    issues = catalogue.issues_for(home.id)
+    vote = voting.open_vote(meeting, 3, issues)
+    codes = [issue.code for issue in issues]
+    weights = [MEETING_FAVOURITES.get(code, 0.5) for code in codes]
+    for _ in range(MEETING_BALLOTS):
+        dots: dict[str, int] = {}
+        for code in rng.choices(codes, weights, k=3):
+            dots[code] = dots.get(code, 0) + 1
+        voting.cast_ballot(vote, voting.new_token(), dots)
+    voting.record_hands(vote, MEETING_HANDS)
+    voting.close_vote(vote)
+    vote.opened_dt = datetime.combine(held_on, time(11, 30))
+    vote.closed_dt = datetime.combine(held_on, time(12, 15))

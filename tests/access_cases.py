@@ -23,6 +23,7 @@ from cpplan.surveys.models import Question, Response, Survey
 ROLES = ("anonymous", "viewer", "member", "police", "facilitator", "coordinator", "outsider", "admin")
 LOGIN = "302 -> /login"   # redirected to the login page
 HOME = "302 -> /my"       # redirected to the user's home page (already logged in)
+RESULTS = "302 -> results"  # redirected to a survey's results page (/m/<slug>/results/<id>)
 OK = "allowed"            # POST: redirect (post/redirect/get) and the intended change happened
 NEW_PASSWORD = "walnut-orchard-river-77"
 CSRF_MESSAGE = ("The form had expired or was sent from another page, so nothing was saved. "
@@ -262,6 +263,29 @@ URLS: dict[str, Callable[[Ctx], str]] = {
     "surveys.paper": lambda c: f"/m/{c.home}/surveys/{c.open_survey()[0]}/paper",
     "surveys.responses_table": lambda c: f"/m/{c.home}/surveys/{c.open_survey()[0]}/responses",
     "surveys.responses_csv": lambda c: f"/m/{c.home}/surveys/{c.open_survey()[0]}/responses.csv",
+    "results.latest": lambda c: (closed_survey(c), f"/m/{c.home}/results")[1],
+    "results.survey": lambda c: f"/m/{c.home}/results/{c.open_survey()[0]}",
+    "results.survey_csv": lambda c: f"/m/{c.home}/results/{c.open_survey()[0]}/results.csv",
+    "results.hotspots": lambda c: f"/m/{c.home}/results/{c.open_survey()[0]}/map",
+    "results.rounds": lambda c: (follow_up_survey(c), f"/m/{c.home}/results/rounds")[1],
+    "api.survey_results": lambda c: f"/api/v1/municipalities/{c.home}/surveys/{closed_survey(c)}/results",
+    "meetings.index": lambda c: f"/m/{c.home}/meetings",
+    "meetings.new": lambda c: f"/m/{c.home}/meetings/new",
+    "meetings.detail": lambda c: f"/m/{c.home}/meetings/{home_vote(c)[0]}",
+    "meetings.edit": lambda c: f"/m/{c.home}/meetings/{home_vote(c)[0]}/edit",
+    "meetings.open_vote": lambda c: f"/m/{c.home}/meetings/{home_vote(c)[0]}/votes",
+    "meetings.vote": lambda c: f"/m/{c.home}/votes/{home_vote(c)[1]}",
+    "meetings.hands": lambda c: f"/m/{c.home}/votes/{home_vote(c)[1]}/hands",
+    "meetings.close_vote": lambda c: f"/m/{c.home}/votes/{home_vote(c)[1]}/close",
+    "meetings.ballot": lambda c: f"/v/{home_vote(c)[2]}",
+    "meetings.thanks": lambda c: f"/v/{home_vote(c)[2]}/thanks",
+    "meetings.qr": lambda c: f"/v/{home_vote(c)[2]}/qr.svg",
+    "meetings.screen": lambda c: f"/v/{home_vote(c)[2]}/screen",
+    "meetings.totals": lambda c: f"/v/{home_vote(c)[2]}/totals.json",
+    "priorities.index": lambda c: f"/m/{c.home}/priorities",
+    "priorities.weights": lambda c: f"/m/{c.home}/priorities/weights",
+    "priorities.assessment": lambda c: f"/m/{c.home}/priorities/assessment",
+    "priorities.confirm": lambda c: f"/m/{c.home}/priorities/confirm",
 }
 
 # Expected answer to GET, per role. Every rule of app.url_map (but static) must be listed.
@@ -322,6 +346,36 @@ EXPECTED: dict[str, dict] = {
     "surveys.paper":                      row(LOGIN, 403,   403,   403,   200,   200,   403,   200),
     "surveys.responses_table":            row(LOGIN, 403,   403,   403,   200,   200,   403,   200),
     "surveys.responses_csv":              row(LOGIN, 403,   403,   403,   200,   200,   403,   200),
+    # Results: a closed survey's are public; an open survey's are for the municipality's roles (police included).
+    # /results sends everyone to the latest survey they may see (a closed one is made first).
+    "results.latest":                     row(RESULTS, RESULTS, RESULTS, RESULTS, RESULTS, RESULTS, RESULTS, RESULTS),
+    "results.survey":                     row(LOGIN, 200,   200,   200,   200,   200,   403,   200),
+    "results.survey_csv":                 row(LOGIN, 200,   200,   200,   200,   200,   403,   200),
+    "results.hotspots":                   row(LOGIN, 200,   200,   200,   200,   200,   403,   200),
+    # Baseline compared with an open follow-up survey: the open round makes it internal.
+    "results.rounds":                     row(LOGIN, 200,   200,   200,   200,   200,   403,   200),
+    # The JSON results of a closed survey: public (an open survey's answer 403 JSON, see test_results).
+    "api.survey_results":                 row(200,   200,   200,   200,   200,   200,   200,   200),
+    # Community meetings: every role of the municipality reads; coordinator and facilitator record and run votes.
+    "meetings.index":                     row(LOGIN, 200,   200,   200,   200,   200,   403,   200),
+    "meetings.new":                       row(LOGIN, 403,   403,   403,   200,   200,   403,   200),
+    "meetings.detail":                    row(LOGIN, 200,   200,   200,   200,   200,   403,   200),
+    "meetings.edit":                      row(LOGIN, 403,   403,   403,   200,   200,   403,   200),
+    "meetings.open_vote":                 row(405,   405,   405,   405,   405,   405,   405,   405),
+    "meetings.vote":                      row(LOGIN, 200,   200,   200,   200,   200,   403,   200),
+    "meetings.hands":                     row(405,   405,   405,   405,   405,   405,   405,   405),
+    "meetings.close_vote":                row(405,   405,   405,   405,   405,   405,   405,   405),
+    # The participants' ballot, QR code and projector view: public by the vote's unguessable code.
+    "meetings.ballot":                    row(200,   200,   200,   200,   200,   200,   200,   200),
+    "meetings.thanks":                    row(200,   200,   200,   200,   200,   200,   200,   200),
+    "meetings.qr":                        row(200,   200,   200,   200,   200,   200,   200,   200),
+    "meetings.screen":                    row(200,   200,   200,   200,   200,   200,   200,   200),
+    "meetings.totals":                    row(200,   200,   200,   200,   200,   200,   200,   200),
+    # The scoring matrix: every role of the municipality sees the ranking (aggregates only, police included).
+    "priorities.index":                   row(LOGIN, 200,   200,   200,   200,   200,   403,   200),
+    "priorities.weights":                 row(LOGIN, 403,   403,   403,   200,   200,   403,   200),
+    "priorities.assessment":              row(LOGIN, 403,   403,   403,   200,   200,   403,   200),
+    "priorities.confirm":                 row(LOGIN, 403,   403,   403,   403,   200,   403,   200),
 }
 
 
@@ -567,6 +621,150 @@ def _survey_answer(c: Ctx, role: str) -> Post:
                 lambda: c.exists(Response, uuid=client_uuid))
 
 
+def _priority_weights(c: Ctx, role: str) -> Post:
+    """New weights of the home municipality's scoring matrix, different for every role."""
+    from cpplan.priorities.models import ScoringWeights
+
+    weight = ROLES.index(role) + 1
+    data = {"concern": str(weight), "prevalence": "2", "severity": "2", "trend": "0", "capacity": "1",
+            "impact": "2", "support": "3"}
+    return Post(f"/m/{c.home}/priorities/weights", data,
+                lambda: c.exists(ScoringWeights, municipality_id=c.world["home_id"], concern=weight, trend=0))
+
+
+def _priority_assessment(c: Ctx, role: str) -> Post:
+    """The working group's rating and police counts of one issue (a fresh count for every request)."""
+    from cpplan.priorities.models import IssueAssessment
+
+    cases = 100 + c._next()
+    return Post(f"/m/{c.home}/priorities/assessment",
+                {"livestock_theft-severity": "4", "livestock_theft-police_previous": "90",
+                 "livestock_theft-police_current": str(cases)},
+                lambda: c.exists(IssueAssessment, municipality_id=c.world["home_id"], severity=4,
+                                 police_current=cases))
+
+
+def _priority_confirm(c: Ctx, role: str) -> Post:
+    """The agreed priorities: livestock theft at place 1, with a reason (other tables' answers may move the ranking)."""
+    from cpplan.priorities.models import PriorityDecision
+
+    def decisions() -> int:
+        with c.app.app_context():
+            return db.session.scalar(db.select(db.func.count()).select_from(PriorityDecision)
+                                     .filter_by(municipality_id=c.world["home_id"]))
+
+    before = decisions()
+    return Post(f"/m/{c.home}/priorities/confirm", {"decided_on": "2024-05-14", "issue_1": "livestock_theft",
+                                                       "reason_1": "Agreed at the community meeting."},
+                lambda: decisions() > before)
+
+
+def new_meeting(c: Ctx, slug: str | None = None) -> int:
+    """Insert a meeting of slug (default: home) and return its id."""
+    from datetime import date
+
+    from cpplan.priorities.meetings import Meeting
+
+    with c.app.app_context():
+        meeting = Meeting(municipality=c._municipality(slug or c.home), held_on=date(2026, 3, 15),
+                          place=f"Hall {c._next()}")
+        db.session.add(meeting)
+        db.session.commit()
+        return meeting.id
+
+
+def new_vote(c: Ctx, status: str = "open", slug: str | None = None) -> tuple[int, int, str]:
+    """Insert a meeting with a 3-dot vote on all issues (open or closed); return (meeting id, vote id, code)."""
+    from cpplan.priorities import voting
+    from cpplan.priorities.meetings import Meeting
+    from cpplan.surveys import catalogue
+
+    mid = new_meeting(c, slug)
+    with c.app.app_context():
+        meeting = db.session.get(Meeting, mid)
+        vote = voting.open_vote(meeting, 3, catalogue.issues_for(meeting.municipality_id))
+        if status == "closed":
+            voting.close_vote(vote)
+        db.session.commit()
+        return mid, vote.id, vote.code
+
+
+def closed_survey(c: Ctx) -> int:
+    """Return the id of a closed survey of home (public results), made on first use."""
+    if not hasattr(c, "_closed_survey"):
+        c._closed_survey = c.new_survey(c.home, "closed")[0]
+    return c._closed_survey
+
+
+def follow_up_survey(c: Ctx) -> int:
+    """Return the id of an open follow-up survey of home, newer than every baseline, made on first use."""
+    if not hasattr(c, "_follow_up_survey"):
+        from cpplan.surveys import services
+
+        c.open_survey()
+        with c.app.app_context():
+            survey = services.create_standard(c._municipality(c.home), "follow_up")
+            services.open_survey(survey)
+            db.session.commit()
+            c._follow_up_survey = survey.id
+    return c._follow_up_survey
+
+
+def home_vote(c: Ctx) -> tuple[int, int, str]:
+    """Return (meeting id, vote id, code) of an open vote of home for the GET tables, made on first use."""
+    if not hasattr(c, "_home_vote"):
+        c._home_vote = new_vote(c)
+    return c._home_vote
+
+
+def _meeting_new(c: Ctx, role: str) -> Post:
+    from cpplan.priorities.meetings import Meeting
+
+    place = f"School hall {role} {c._next()}"
+    return Post(f"/m/{c.home}/meetings/new", {"held_on": "2026-03-15", "place": place, "n_female_18_29": "4"},
+                lambda: c.exists(Meeting, place=place))
+
+
+def _meeting_edit(c: Ctx, role: str) -> Post:
+    from cpplan.priorities.meetings import Meeting
+
+    mid, place = new_meeting(c), f"Renamed hall {role}"
+    return Post(f"/m/{c.home}/meetings/{mid}/edit", {"held_on": "2026-03-16", "place": place, "n_male_60_plus": "2"},
+                lambda: c.get(Meeting, mid).place == place)
+
+
+def _vote_open(c: Ctx, role: str) -> Post:
+    from cpplan.priorities.meetings import Vote
+
+    mid = new_meeting(c)
+    return Post(f"/m/{c.home}/meetings/{mid}/votes", {"dots": "3", "issues": ["road_safety", "livestock_theft"]},
+                lambda: c.exists(Vote, meeting_id=mid))
+
+
+def _vote_hands(c: Ctx, role: str) -> Post:
+    from cpplan.priorities.meetings import VoteOption
+
+    _mid, vid, _code = new_vote(c)
+    return Post(f"/m/{c.home}/votes/{vid}/hands", {"h_road_safety": "7"},
+                lambda: c.exists(VoteOption, vote_id=vid, hands=7))
+
+
+def _vote_close(c: Ctx, role: str) -> Post:
+    from cpplan.priorities.meetings import Vote
+
+    _mid, vid, _code = new_vote(c)
+    return Post(f"/m/{c.home}/votes/{vid}/close", {}, lambda: c.get(Vote, vid).status == "closed")
+
+
+def _ballot(c: Ctx, role: str) -> Post:
+    """A participant's ballot in a fresh open vote: 2 dots on road safety, 1 on livestock theft."""
+    from cpplan.priorities.meetings import Ballot
+
+    _mid, vid, code = new_vote(c)
+    return Post(f"/v/{code}", {"d.road_safety": "2", "d.livestock_theft": "1"},
+                lambda: c.exists(Ballot, vote_id=vid))
+
+
 POSTS: dict[str, Callable[[Ctx, str], Post]] = {
     "accounts.login": _login,
     "accounts.logout": _logout,
@@ -601,6 +799,15 @@ POSTS: dict[str, Callable[[Ctx, str], Post]] = {
     "surveys.add_issue": _add_issue,
     "survey_form.form": _survey_answer,
     "surveys.paper": _paper_entry,
+    "meetings.new": _meeting_new,
+    "meetings.edit": _meeting_edit,
+    "meetings.open_vote": _vote_open,
+    "meetings.hands": _vote_hands,
+    "meetings.close_vote": _vote_close,
+    "meetings.ballot": _ballot,
+    "priorities.weights": _priority_weights,
+    "priorities.assessment": _priority_assessment,
+    "priorities.confirm": _priority_confirm,
 }
 
 # Expected answer to a POST with a valid CSRF token and valid data, per role.
@@ -641,6 +848,16 @@ EXPECTED_POST: dict[str, dict] = {
     "surveys.add_issue":                  row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
     "survey_form.form":                   row(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
     "surveys.paper":                      row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
+    "meetings.new":                       row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
+    "meetings.edit":                      row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
+    "meetings.open_vote":                 row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
+    "meetings.hands":                     row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
+    "meetings.close_vote":                row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
+    # Anyone may vote with an open vote's code, once per phone (a new vote each time here).
+    "meetings.ballot":                    row(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "priorities.weights":                 row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
+    "priorities.assessment":              row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
+    "priorities.confirm":                 row(LOGIN, 403,   403,   403,   403,   OK,    403,   OK),
 }
 
 
@@ -694,5 +911,7 @@ def outcome(response) -> object:
             return LOGIN
         if target == "/my":
             return HOME
+        if re.fullmatch(r"/m/[^/]+/results/\d+", target):
+            return RESULTS
         return f"302 -> {target}"
     return response.status_code

@@ -15,6 +15,8 @@ RULES: dict[str, frozenset[str]] = {
     "edit_group": frozenset({"coordinator"}),   # roster and organisations
     "manage_members": frozenset({"coordinator"}),
     "manage_surveys": frozenset({"coordinator", "facilitator"}),  # create, open, close, paper entry
+    "manage_priorities": frozenset({"coordinator", "facilitator"}),  # ratings, weights, meetings, votes
+    "confirm_priorities": frozenset({"coordinator"}),  # the working group's agreed priorities
     "edit_municipality": frozenset(),           # profile and areas: admins only
     "admin": frozenset(),                       # site administration
 }
