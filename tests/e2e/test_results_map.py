@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from .checks import axe_report
 from .conftest import TIMEOUT_MS
@@ -32,8 +33,13 @@ def test_hotspot_map_is_local_zoomable_and_accessible(e2e_browser, e2e_server):
         assert "user-scalable=no" not in viewport and "maximum-scale" not in viewport  # pinch zoom stays on
         map_id = page.locator(".map").get_attribute("id")
         before = page.evaluate(f"window['{map_id}'].getZoom()")
-        page.locator(".leaflet-control-zoom-in").click()
-        page.wait_for_function(f"window['{map_id}'].getZoom() > {before}", timeout=TIMEOUT_MS)
+        # wait_for_function evaluates a string, which the page's CSP (no unsafe-eval) refuses: poll instead.
+        # A press during the opening fit-to-circles animation can be lost, so the button is pressed again.
+        deadline = time.monotonic() + TIMEOUT_MS / 1000
+        while page.evaluate(f"window['{map_id}'].getZoom()") <= before:
+            assert time.monotonic() < deadline, "the zoom-in button did not zoom the map"
+            page.locator(".leaflet-control-zoom-in").click()
+            page.wait_for_timeout(400)
         circles = page.locator(".map path.leaflet-interactive").count()
         rows = page.locator("main table.counts tbody tr").count()
         assert 0 < circles <= rows  # one circle per village at most, never a point per respondent

@@ -111,8 +111,18 @@ def walk(browser, password: str, lang: str, *, admin: bool = True, axe: bool = T
         follow(page, 'main a[href$="/map"]')
         page.wait_for_selector(".map .leaflet-interactive")  # the circles are drawn
         visit("hotspot map", "main h1", "Where people feel unsafe")
+        # The scoring matrix and the community meetings, from the planning guide.
+        follow(page, f'main .crumbs a[href="/m/{HOME}"]')
+        follow(page, f'main .guide a[href="/m/{HOME}/priorities/confirm"]')  # the coordinator's next action
+        visit("confirm priorities", "main h1", "Confirm the priority issues")
+        follow(page, f'main .crumbs a[href="/m/{HOME}/priorities"]')
+        visit("priority issues", "main h1", "Priority issues")
+        follow(page, f'main .actions a[href="/m/{HOME}/meetings"]')
+        visit("community meetings", "main h1", "Community meetings")
+        follow(page, f'main .cards a[href="/m/{HOME}/meetings/1"]')  # the demo's meeting
+        visit("community meeting", "main table.counts caption", "Participants by gender and age")
         # The public form of the demo's open survey, reached through the facilitator's share link.
-        follow(page, "main .crumbs a")
+        follow(page, f'main .crumbs a[href="/m/{HOME}"]')
         follow(page, f'main .guide a[href="/m/{HOME}/surveys"]')
         follow(page, f'main .cards a[href^="/m/{HOME}/surveys/"]')
         follow(page, "main .public-link a")
