@@ -153,10 +153,10 @@ def measure(app, survey_id: int, repeat: int) -> dict:
 def recount_matches(app, survey_id: int) -> bool:
     """Return True when the kept counts equal a recount from every stored answer."""
     with app.app_context():
-        kept = {(t.split, t.split_value, t.question_code, t.item, t.value): t.n
+        kept = {(t.gender, t.age_band, t.area, t.question_code, t.item, t.value): t.n
                 for t in db.session.scalars(db.select(Tally).filter_by(survey_id=survey_id))}
         tally.recount(survey_id)
-        recounted = {(t.split, t.split_value, t.question_code, t.item, t.value): t.n
+        recounted = {(t.gender, t.age_band, t.area, t.question_code, t.item, t.value): t.n
                      for t in db.session.scalars(db.select(Tally).filter_by(survey_id=survey_id))}
         db.session.rollback()
         return kept == recounted

@@ -1,11 +1,11 @@
 """What the results pages and the scoring matrix read: counts kept as responses arrive, never rows."""
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import current_app
+from sqlalchemy import func
 
 from ..extensions import db
 from ..municipalities.models import Municipality
@@ -32,12 +32,18 @@ def thresholds() -> tuple[int, int]:
 
 
 def counts(survey_id: int, split: str = ALL) -> report.Counts:
-    """Return the survey's kept counts for everyone and, with a split, per group: a few hundred rows at most."""
-    found: report.Counts = defaultdict(int)
-    for split_, group, code, item, value, n in db.session.execute(
-            db.select(Tally.split, Tally.split_value, Tally.question_code, Tally.item, Tally.value, Tally.n)
-            .where(Tally.survey_id == survey_id, Tally.split.in_({ALL, split}))):
-        found[(report.EVERYONE if split_ == ALL else group, code, item, value)] += n
+    """Return the survey's kept counts for everyone and, with a split, per group: sums over a few thousand rows."""
+    found: report.Counts = {}
+    keys = (Tally.question_code, Tally.item, Tally.value)
+    for code, item, value, n in db.session.execute(
+            db.select(*keys, func.sum(Tally.n)).where(Tally.survey_id == survey_id).group_by(*keys)):
+        found[(report.EVERYONE, code, item, value)] = int(n)
+    if split in SPLITS:
+        column = getattr(Tally, split)
+        for group, code, item, value, n in db.session.execute(
+                db.select(column, *keys, func.sum(Tally.n)).where(Tally.survey_id == survey_id)
+                .group_by(column, *keys)):
+            found[(group, code, item, value)] = int(n)
     return found
 
 

@@ -145,19 +145,20 @@ class Answer(db.Model):
 
 
 class Tally(db.Model):
-    """A count kept as responses arrive: how many respondents gave one answer, overall or in one group.
+    """A count kept as responses arrive: how many respondents of one profile gave one answer.
 
-    split is "" for everyone, or the question that splits respondents ("gender", "age_band", "area") with
-    split_value the group (its option code or area id; "" for no answer). question_code "*" counts
-    respondents; item "*" counts those who answered the question; value is a scale or rating (0 otherwise).
-    Results read these few hundred rows instead of every answer.
+    The profile is the respondent's answers to the splitting questions (gender, age band, village;
+    "" for no answer), so results for everyone or per group are sums over a few thousand rows
+    whatever the number of responses. question_code "*" counts respondents; item "*" counts those
+    who answered a question; value is a scale or rating (0 otherwise).
     """
 
     __tablename__ = "survey_tallies"
 
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), primary_key=True)
-    split: Mapped[str] = mapped_column(String(12), primary_key=True)
-    split_value: Mapped[str] = mapped_column(String(40), primary_key=True)
+    gender: Mapped[str] = mapped_column(String(40), primary_key=True)
+    age_band: Mapped[str] = mapped_column(String(40), primary_key=True)
+    area: Mapped[str] = mapped_column(String(40), primary_key=True)
     question_code: Mapped[str] = mapped_column(String(40), primary_key=True)
     item: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -19,14 +19,15 @@ depends_on = None
 def upgrade():
     op.create_table('survey_tallies',
     sa.Column('survey_id', sa.Integer(), nullable=False),
-    sa.Column('split', sa.String(length=12), nullable=False),
-    sa.Column('split_value', sa.String(length=40), nullable=False),
+    sa.Column('gender', sa.String(length=40), nullable=False),
+    sa.Column('age_band', sa.String(length=40), nullable=False),
+    sa.Column('area', sa.String(length=40), nullable=False),
     sa.Column('question_code', sa.String(length=40), nullable=False),
     sa.Column('item', sa.String(length=40), nullable=False),
     sa.Column('value', sa.Integer(), nullable=False),
     sa.Column('n', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['survey_id'], ['surveys.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('survey_id', 'split', 'split_value', 'question_code', 'item', 'value')
+    sa.PrimaryKeyConstraint('survey_id', 'gender', 'age_band', 'area', 'question_code', 'item', 'value')
     )
     # Count the answers stored before this version.
     from cpplan.surveys import tally
