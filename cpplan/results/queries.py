@@ -81,6 +81,11 @@ def _rounds(municipality: Municipality) -> tuple[Survey | None, Survey | None]:
     return baseline, follow_up
 
 
+def has_rounds(municipality: Municipality) -> bool:
+    """Return True when a baseline and a later follow-up survey both have answers to compare."""
+    return None not in _rounds(municipality)
+
+
 def comparison(municipality: Municipality) -> report.Comparison | None:
     """Return the change per issue between the baseline and the follow-up round, or None without both."""
     baseline, follow_up = _rounds(municipality)

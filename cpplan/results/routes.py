@@ -75,7 +75,7 @@ def survey(slug: str, survey_id: int):
     return render_template("results/survey.html", m=municipality, survey=survey, r=built, split=split,
                            others=[s for s in queries.surveys_with_answers(municipality) if s.id != survey.id
                                    and (s.status == "closed" or can("view", municipality))],
-                           has_rounds=queries.comparison(municipality) is not None)
+                           has_rounds=queries.has_rounds(municipality))
 
 
 def csv_rows(built: report.Report):
