@@ -53,6 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .accounts.routes import bp as accounts_bp
     from .api.routes import bp as api_bp
     from .municipalities import admin, routes
+    from .plans import routes as plan_routes
     from .priorities import meeting_routes
     from .priorities import routes as priority_routes
     from .results import routes as result_routes
@@ -68,12 +69,14 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(result_routes.bp)
     app.register_blueprint(priority_routes.bp)
     app.register_blueprint(meeting_routes.bp)
+    app.register_blueprint(plan_routes.bp)
     app.register_blueprint(api_bp)
     routes.init_app(app)
     survey_routes.init_app(app)
     result_routes.init_app(app)
     priority_routes.init_app(app)
     meeting_routes.init_app(app)
+    plan_routes.init_app(app)
     cli.init_app(app)
 
     if not app.config.get("CPPLAN_SKIP_DB_CHECK"):

@@ -286,6 +286,15 @@ URLS: dict[str, Callable[[Ctx], str]] = {
     "priorities.weights": lambda c: f"/m/{c.home}/priorities/weights",
     "priorities.assessment": lambda c: f"/m/{c.home}/priorities/assessment",
     "priorities.confirm": lambda c: f"/m/{c.home}/priorities/confirm",
+    "plans.index": lambda c: f"/m/{c.home}/plans",
+    "plans.start": lambda c: f"/m/{c.home}/plans/new",
+    "plans.detail": lambda c: f"/m/{c.home}/plans/{home_plan(c)[0]}",
+    "plans.edit": lambda c: f"/m/{c.home}/plans/{home_plan(c)[0]}/edit",
+    "plans.edit_issue": lambda c: f"/m/{c.home}/plans/{home_plan(c)[0]}/issues/{home_plan(c)[1]}",
+    "plans.new_measure": lambda c: f"/m/{c.home}/plans/{home_plan(c)[0]}/issues/{home_plan(c)[1]}/measures/new",
+    "plans.edit_measure": lambda c: f"/m/{c.home}/plans/{home_plan(c)[0]}/measures/{home_plan(c)[2]}/edit",
+    "plans.transition": lambda c: f"/m/{c.home}/plans/{home_plan(c)[0]}/transition",
+    "plans.new_version": lambda c: f"/m/{c.home}/plans/{home_plan(c)[0]}/new-version",
 }
 
 # Expected answer to GET, per role. Every rule of app.url_map (but static) must be listed.
@@ -376,6 +385,16 @@ EXPECTED: dict[str, dict] = {
     "priorities.weights":                 row(LOGIN, 403,   403,   403,   200,   200,   403,   200),
     "priorities.assessment":              row(LOGIN, 403,   403,   403,   200,   200,   403,   200),
     "priorities.confirm":                 row(LOGIN, 403,   403,   403,   403,   200,   403,   200),
+    # Plans: every role of the municipality reads them (police included); coordinator and facilitator write.
+    "plans.index":                        row(LOGIN, 200,   200,   200,   200,   200,   403,   200),
+    "plans.start":                        row(405,   405,   405,   405,   405,   405,   405,   405),
+    "plans.detail":                       row(LOGIN, 200,   200,   200,   200,   200,   403,   200),
+    "plans.edit":                         row(LOGIN, 403,   403,   403,   200,   200,   403,   200),
+    "plans.edit_issue":                   row(LOGIN, 403,   403,   403,   200,   200,   403,   200),
+    "plans.new_measure":                  row(LOGIN, 403,   403,   403,   200,   200,   403,   200),
+    "plans.edit_measure":                 row(LOGIN, 403,   403,   403,   200,   200,   403,   200),
+    "plans.transition":                   row(405,   405,   405,   405,   405,   405,   405,   405),
+    "plans.new_version":                  row(405,   405,   405,   405,   405,   405,   405,   405),
 }
 
 
@@ -765,6 +784,107 @@ def _ballot(c: Ctx, role: str) -> Post:
                 lambda: c.exists(Ballot, vote_id=vid))
 
 
+def new_plan(c: Ctx, status: str = "draft", slug: str | None = None) -> tuple[int, int, int]:
+    """Insert a plan of slug (default: home) with one issue and one measure; return (plan, issue, measure) ids."""
+    from cpplan.plans.models import Measure, Plan, PlanIssue
+    from cpplan.surveys.models import Issue
+
+    with c.app.app_context():
+        issue = db.session.scalar(db.select(Issue).filter_by(code="road_safety", municipality_id=None))
+        plan = Plan(municipality=c._municipality(slug or c.home), title_en=f"Plan {c._next()}", first_year=2026,
+                    last_year=2028, status=status)
+        plan_issue = PlanIssue(issue_id=issue.id, position=1, problem_en="Speeding near the school.")
+        plan.issues.append(plan_issue)
+        plan.measures.append(Measure(plan_issue=plan_issue, title_en="Speed bumps", start="2026-03", end="2026-06"))
+        db.session.add(plan)
+        db.session.commit()
+        return plan.id, plan_issue.id, plan.measures[0].id
+
+
+def home_plan(c: Ctx) -> tuple[int, int, int]:
+    """Return (plan, issue, measure) ids of a draft plan of home for the GET tables, made on first use."""
+    if not hasattr(c, "_home_plan"):
+        c._home_plan = new_plan(c)
+    return c._home_plan
+
+
+def _plan_start(c: Ctx, role: str) -> Post:
+    """Agreed priorities and no plan yet (earlier roles' plans are removed first): a draft plan is started."""
+    from datetime import date
+
+    from cpplan.plans.models import Plan
+    from cpplan.priorities.models import DecisionItem, PriorityDecision
+    from cpplan.surveys.models import Issue
+
+    with c.app.app_context():
+        if db.session.scalar(db.select(PriorityDecision.id).filter_by(municipality_id=c.world["home_id"])) is None:
+            issue = db.session.scalar(db.select(Issue).filter_by(code="road_safety", municipality_id=None))
+            decision = PriorityDecision(municipality_id=c.world["home_id"], decided_on=date(2026, 3, 1))
+            decision.items.append(DecisionItem(issue_id=issue.id, position=1, ranked_position=1))
+            db.session.add(decision)
+        for plan in db.session.scalars(db.select(Plan).filter_by(municipality_id=c.world["home_id"])):
+            db.session.delete(plan)
+        db.session.commit()
+    return Post(f"/m/{c.home}/plans/new", {}, lambda: c.exists(Plan, municipality_id=c.world["home_id"]))
+
+
+def _plan_edit(c: Ctx, role: str) -> Post:
+    from cpplan.plans.models import Plan
+
+    pid, _iid, _mid = new_plan(c)
+    title = f"Safer streets {role}"
+    return Post(f"/m/{c.home}/plans/{pid}/edit", {"title": title, "first_year": "2026", "last_year": "2028"},
+                lambda: c.get(Plan, pid).title_en == title)
+
+
+def _plan_issue_edit(c: Ctx, role: str) -> Post:
+    from cpplan.plans.models import PlanIssue
+
+    pid, iid, _mid = new_plan(c)
+    objective = f"Fewer road accidents ({role})"
+    return Post(f"/m/{c.home}/plans/{pid}/issues/{iid}", {"problem": "Speeding.", "objective": objective},
+                lambda: c.get(PlanIssue, iid).objective_en == objective)
+
+
+def _measure_new(c: Ctx, role: str) -> Post:
+    from cpplan.plans.models import Measure
+
+    pid, iid, _mid = new_plan(c)
+    title = f"Pedestrian crossing {role}"
+    return Post(f"/m/{c.home}/plans/{pid}/issues/{iid}/measures/new",
+                {"title": title, "start": "2026-Q2", "end": "2026-12", "cost": "15000.50", "status": "planned"},
+                lambda: c.exists(Measure, plan_id=pid, title_en=title))
+
+
+def _measure_edit(c: Ctx, role: str) -> Post:
+    from cpplan.plans.models import Measure
+
+    pid, _iid, mid = new_plan(c)
+    title = f"Speed bumps near the school {role}"
+    return Post(f"/m/{c.home}/plans/{pid}/measures/{mid}/edit",
+                {"title": title, "start": "2026-03", "end": "2026-06", "cost": "8000", "status": "planned",
+                 "indicators-0-name": "Accidents", "indicators-0-unit": "cases", "indicators-0-target": "0"},
+                lambda: c.get(Measure, mid).title_en == title)
+
+
+def _plan_transition(c: Ctx, role: str) -> Post:
+    """The police start the review of a submitted plan; the coordinator and facilitators submit a draft."""
+    from cpplan.plans.models import Plan
+
+    police = role == "police"
+    pid, _iid, _mid = new_plan(c, "submitted" if police else "draft")
+    target = "in_review" if police else "submitted"
+    return Post(f"/m/{c.home}/plans/{pid}/transition", {"action": "start_review" if police else "submit"},
+                lambda: c.get(Plan, pid).status == target)
+
+
+def _plan_new_version(c: Ctx, role: str) -> Post:
+    from cpplan.plans.models import Plan
+
+    pid, _iid, _mid = new_plan(c, "adopted")
+    return Post(f"/m/{c.home}/plans/{pid}/new-version", {}, lambda: c.exists(Plan, previous_id=pid, status="draft"))
+
+
 POSTS: dict[str, Callable[[Ctx, str], Post]] = {
     "accounts.login": _login,
     "accounts.logout": _logout,
@@ -808,6 +928,13 @@ POSTS: dict[str, Callable[[Ctx, str], Post]] = {
     "priorities.weights": _priority_weights,
     "priorities.assessment": _priority_assessment,
     "priorities.confirm": _priority_confirm,
+    "plans.start": _plan_start,
+    "plans.edit": _plan_edit,
+    "plans.edit_issue": _plan_issue_edit,
+    "plans.new_measure": _measure_new,
+    "plans.edit_measure": _measure_edit,
+    "plans.transition": _plan_transition,
+    "plans.new_version": _plan_new_version,
 }
 
 # Expected answer to a POST with a valid CSRF token and valid data, per role.
@@ -858,6 +985,14 @@ EXPECTED_POST: dict[str, dict] = {
     "priorities.weights":                 row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
     "priorities.assessment":              row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
     "priorities.confirm":                 row(LOGIN, 403,   403,   403,   403,   OK,    403,   OK),
+    "plans.start":                        row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
+    "plans.edit":                         row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
+    "plans.edit_issue":                   row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
+    "plans.new_measure":                  row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
+    "plans.edit_measure":                 row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
+    # The police take the review steps, the coordinator and facilitators submit (each role its own step).
+    "plans.transition":                   row(LOGIN, 403,   403,   OK,    OK,    OK,    403,   OK),
+    "plans.new_version":                  row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
 }
 
 

@@ -142,8 +142,8 @@ def test_collect_asks_the_registered_providers(app, world):
     assert seen == [world["home"]]
     assert states["budget"] == StepState("in_progress")
     assert states["working_group"].status == "todo"  # registered by the app itself
-    # survey, results and priorities: registered by their packages
-    assert set(states) == {"working_group", "survey", "results", "priorities", "budget"}
+    # survey, results, priorities, plan and adoption: registered by their packages
+    assert set(states) == {"working_group", "survey", "results", "priorities", "plan", "adoption", "budget"}
 
 
 # --- the overview page -----------------------------------------------------------------------
@@ -178,7 +178,8 @@ def test_overview_shows_the_eight_steps_in_order(app, client, world):
     assert steps[1]["status"] == "todo"  # the survey step (tests/test_surveys.py follows it further)
     assert steps[2]["status"] == "todo"  # results (tests/test_results.py)
     assert steps[3]["status"] == "todo"  # priorities (tests/test_priorities.py)
-    assert [s["status"] for s in steps[4:]] == ["unavailable"] * 4
+    assert [s["status"] for s in steps[4:6]] == ["todo"] * 2  # plan and adoption (tests/test_plans.py)
+    assert [s["status"] for s in steps[6:]] == ["unavailable"] * 2
 
 
 def add_member(client, slug, token, name, gender="male", organisation_id=0):

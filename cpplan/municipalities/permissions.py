@@ -17,6 +17,10 @@ RULES: dict[str, frozenset[str]] = {
     "manage_surveys": frozenset({"coordinator", "facilitator"}),  # create, open, close, paper entry
     "manage_priorities": frozenset({"coordinator", "facilitator"}),  # ratings, weights, meetings, votes
     "confirm_priorities": frozenset({"coordinator"}),  # the working group's agreed priorities
+    "edit_plan": frozenset({"coordinator", "facilitator"}),  # start a plan, its issues and measures, new versions
+    # Take part in the plan's review and adoption (plans/workflow.py decides which step, by role and state).
+    "transition_plan": frozenset({"coordinator", "facilitator", "police"}),
+    "view_plan_log": frozenset({"coordinator"}),  # the plan's audit log, refused attempts included
     "edit_municipality": frozenset(),           # profile and areas: admins only
     "admin": frozenset(),                       # site administration
 }

@@ -1,0 +1,1 @@
+"""Crime-prevention plans: measures, the measures library, and review and adoption (workflow.py)."""
