@@ -116,7 +116,7 @@ def upgrade():
     sa.Column('from_state', sa.String(length=20), nullable=False),
     sa.Column('to_state', sa.String(length=20), nullable=False),
     sa.Column('note', sa.Text(), nullable=False),
-    sa.Column('refused', sa.Boolean(), server_default=sa.text('0'), nullable=False),
+    sa.Column('refused', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['measure_id'], ['plan_measures.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['plan_id'], ['plans.id'], ondelete='CASCADE'),
