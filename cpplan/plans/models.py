@@ -99,6 +99,9 @@ class Measure(db.Model):
     start: Mapped[str] = mapped_column(String(7))   # YYYY-MM (a quarter is stored as its first month)
     end: Mapped[str] = mapped_column(String(7))     # YYYY-MM (a quarter as its last month)
     cost: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))  # KGS, exact
+    # Of the cost, what is already promised (local budget line, a donor's grant...): the rest is the funding gap
+    # the funding brief asks donors to close. None = nothing secured yet.
+    funded: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id", ondelete="SET NULL"))
     lat: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     lon: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
