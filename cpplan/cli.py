@@ -38,8 +38,8 @@ def demo_command(reset: bool, password: str | None) -> None:
     password = password or secrets.token_urlsafe(12)
     counts = demo.build(password)
     click.echo(f"Demo data: {counts['municipalities']} municipalities, {counts['population']:,} inhabitants, "
-               f"{counts['users']} accounts, {counts['responses']:,} survey responses "
-               "(people, answers and budgets are invented).")
+               f"{counts['users']} accounts, {counts['responses']:,} survey responses, "
+               f"{counts['plans']} adopted plans (people, answers and budgets are invented).")
     click.echo("Log in as any of:")
     for email, _name, role in demo.USERS:
         click.echo(f"  {email:28} {role or 'admin'}")

@@ -108,9 +108,10 @@ def build(password: str) -> dict[str, int]:
     answered = build_survey_answers(municipalities)
     build_meeting(home)
     build_priority_ratings(home)
+    plans = build_plans(municipalities)
     db.session.commit()
     return {"municipalities": len(municipalities), "users": len(USERS),
-            "population": sum(m.population for m in municipalities), "responses": answered}
+            "population": sum(m.population for m in municipalities), "responses": answered, "plans": plans}
 
 
 # Invented survey answers (demo): which issues worry residents most, per region (mean seriousness 1-5),
@@ -278,3 +279,109 @@ def build_meeting(home: Municipality) -> None:
     voting.close_vote(vote)
     vote.opened_dt = datetime.combine(held_on, time(11, 30))
     vote.closed_dt = datetime.combine(held_on, time(12, 15))
+
+
+# Adopted plans of three other municipalities (invented, demo), so that public plan pages, documents and the
+# funding brief can be tried: slug, agreed issues in order, measures, council decision (number, days ago).
+DEMO_PLANS = [
+    ("uch-korgon", ("school_racketeering", "youth_delinquency", "domestic_violence"), 7, ("14/3", 60)),
+    ("karakol", ("livestock_theft", "road_safety", "unsafe_spaces"), 6, ("27/5", 120)),
+    ("nookat", ("domestic_violence", "youth_delinquency", "school_racketeering"), 6, ("8/2", 30)),
+]
+# Organisations every demo plan names (ky, ru, en), {0} being the municipality's name in that language.
+PLAN_ORGANISATIONS = {
+    "local_government": ("{0} айыл өкмөтү", "Айыл окмоту {0}", "{0} aiyl okmotu"),
+    "police": ("{0} милиция бөлүмү", "Отделение милиции {0}", "{0} police department"),
+    "school": ("{0} №1 орто мектеби", "Средняя школа №1 {0}", "{0} secondary school No. 1"),
+    "womens_council": ("{0} аялдар кеңеши", "Совет женщин {0}", "{0} women's council"),
+    "youth_committee": ("{0} жаштар комитети", "Молодёжный комитет {0}", "{0} youth committee"),
+    "ngo": ("«Коопсуз коом» коомдук бирикмеси", "ОО «Безопасное общество»", "Safe Community NGO"),
+    "health_centre": ("{0} үй-бүлөлүк медицина борбору", "ЦСМ {0}", "{0} family medicine centre"),
+}
+
+
+def plan_organisations(m: Municipality) -> dict:
+    """Return the municipality's organisations by kind, adding those of PLAN_ORGANISATIONS it lacks."""
+    found = {o.kind: o for o in m.organisations}
+    for kind, names in PLAN_ORGANISATIONS.items():
+        if kind not in found:
+            found[kind] = Organisation(kind=kind, **{f"name_{lang}": name.format(getattr(m, f"name_{lang}"))
+                                                     for lang, name in zip(("ky", "ru", "en"), names)})
+            m.organisations.append(found[kind])
+    return found
+
+
+def build_plan(m: Municipality, orgs: dict, codes, measures: int, *, status: str = "draft", first_year: int,
+               council=None):
+    """Add agreed priorities and a plan with `measures` library measures spread over the issues; return the plan.
+
+    Each measure takes the library's texts in ky/ru/en, lead, partners and indicators (target 80); every second
+    one has half of its cost secured; council is (number, date) or None.
+    """
+    from datetime import date
+    from decimal import Decimal
+
+    from .plans import library
+    from .plans.models import Indicator, Measure, Plan, PlanIssue
+    from .priorities.models import DecisionItem, PriorityDecision
+    from .surveys import catalogue
+
+    by_code = {issue.code: issue for issue in catalogue.issues_for(m.id)}
+    decision = PriorityDecision(municipality_id=m.id, decided_on=date(first_year, 3, 1))
+    plan = Plan(municipality_id=m.id, first_year=first_year, last_year=first_year + 2, status=status, version=1,
+                title_ky=f"Кылмыштуулуктун алдын алуу боюнча жергиликтүү план {first_year}–{first_year + 2}",
+                title_ru=f"Местный план профилактики правонарушений {first_year}–{first_year + 2}",
+                title_en=f"Local crime prevention plan {first_year}–{first_year + 2}")
+    if council is not None:
+        plan.council_decision_number, plan.council_decision_date = council
+    for position, code in enumerate(codes, start=1):
+        decision.items.append(DecisionItem(issue_id=by_code[code].id, position=position, ranked_position=position))
+        plan.issues.append(PlanIssue(
+            issue_id=by_code[code].id, position=position,
+            problem_ky="(Демо) Тургундардын 43 % бул көйгөйдү олуттуу деп эсептешет.",
+            problem_ru="(Демо) 43 % жителей считают проблему серьёзной.",
+            problem_en="(Demo) 43 % of residents rate it serious.",
+            objective_ky="(Демо) Окуяларды үч жылда эки эсе азайтуу.",
+            objective_ru="(Демо) Вдвое сократить число случаев за три года.",
+            objective_en="(Demo) Halve the number of cases in three years."))
+    db.session.add_all((decision, plan))
+    db.session.flush()
+    plan.decision_id = decision.id
+    for n in range(measures):
+        plan_issue = plan.issues[n % len(plan.issues)]
+        entries = library.for_issue(codes[n % len(codes)]) or library.LIBRARY
+        entry = entries[(n // len(codes)) % len(entries)]
+        year, cost = first_year + n % 3, Decimal(10_000 + 1_250 * n) + Decimal("0.50")
+        plan.measures.append(Measure(
+            plan_issue=plan_issue, position=n, library_code=entry.code, start=f"{year}-03", end=f"{year}-11",
+            cost=cost, funded=(cost / 2).quantize(Decimal("0.01")) if n % 2 else None,
+            lead=orgs.get(entry.lead, orgs["local_government"]),
+            partners=[orgs[k] for k in entry.partners if k in orgs],
+            indicators=[Indicator(position=i, name=ind.name[2], unit=ind.unit[2], baseline="0", target="80",
+                                  source=ind.source[2]) for i, ind in enumerate(entry.indicators)],
+            **{f"{name}_{lang}": getattr(entry, name)[k] for name in ("title", "description")
+               for k, lang in enumerate(("ky", "ru", "en"))}))
+    return plan
+
+
+def build_plans(municipalities: list[Municipality]) -> int:
+    """Give the DEMO_PLANS municipalities an adopted plan, with its review and adoption in the audit log."""
+    from datetime import timedelta
+
+    from .accounts.models import utcnow
+    from .plans.models import PlanEvent
+
+    by_slug = {m.slug: m for m in municipalities}
+    today = utcnow()
+    for slug, codes, measures, (number, days) in DEMO_PLANS:
+        m = by_slug[slug]
+        adopted = today - timedelta(days=days)
+        plan = build_plan(m, plan_organisations(m), codes, measures, status="adopted", first_year=adopted.year,
+                          council=(number, adopted.date()))
+        for action, before, after, back in (("start", "", "draft", 50), ("submit", "draft", "submitted", 20),
+                                            ("start_review", "submitted", "in_review", 15),
+                                            ("approve", "in_review", "approved", 10),
+                                            ("adopt", "approved", "adopted", 0)):
+            plan.events.append(PlanEvent(action=action, from_state=before, to_state=after,
+                                         at=adopted - timedelta(days=back)))
+    return len(DEMO_PLANS)

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
+from babel.support import Translations
 
 MIN_TARGET = 44  # px, the app's rule for anything tapped
 # Controls that must be tap-sized. Inline links in running text are exempt; a link that is the
@@ -74,3 +76,8 @@ def axe_report(page) -> str:
 
 def html_lang(page) -> str:
     return page.evaluate("document.documentElement.lang")
+
+
+def translated(message: str, lang: str) -> str:
+    """Return the message as the compiled catalogue of lang has it (English when untranslated)."""
+    return Translations.load(str(Path(__file__).resolve().parents[2] / "translations"), [lang]).gettext(message)

@@ -71,12 +71,12 @@ class Browser:
 
 
 @contextmanager
-def _postgres_schema(url: str):
+def _postgres_schema(url: str, name: str = "e2e"):
     """Yield url pointed at a fresh schema of this run's own; drop the schema afterwards."""
     import psycopg
     from sqlalchemy.engine import make_url
 
-    schema = f"cpplan_e2e_{os.getpid()}"
+    schema = f"cpplan_{name}_{os.getpid()}"
     plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
     def run(statement: str) -> None:
@@ -114,9 +114,14 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: floa
 @pytest.fixture(scope="package")
 def e2e_server(tmp_path_factory):
     """Build the demo database, serve it with gunicorn on a free port, stop the server at the end."""
-    tmp = tmp_path_factory.mktemp("e2e")
+    yield from own_server(tmp_path_factory, "e2e")
+
+
+def own_server(tmp_path_factory, name: str):
+    """Yield a Server over a demo database of its own (for a test whose changes the walk must not see)."""
+    tmp = tmp_path_factory.mktemp(name)
     test_url = os.environ.get("CPPLAN_TEST_DATABASE_URL")
-    with _postgres_schema(test_url) if test_url else nullcontext(f"sqlite:///{tmp / 'e2e.sqlite'}") as database:
+    with _postgres_schema(test_url, name) if test_url else nullcontext(f"sqlite:///{tmp / 'e2e.sqlite'}") as database:
         yield from _serve(database, tmp)
 
 

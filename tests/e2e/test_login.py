@@ -2,20 +2,14 @@
 from __future__ import annotations
 
 import pytest
-from babel.support import Translations
 
-from .checks import axe_report, html_lang
-from .conftest import ROOT
+from .checks import axe_report, html_lang, translated
 from .walk import HOME, follow, log_in, log_out, switch_language
 
 pytestmark = pytest.mark.e2e
 
 WRONG = "The e-mail or password is wrong."
 
-
-def translated(message: str, lang: str) -> str:
-    """Return the message as the compiled catalogue of lang has it (English when untranslated)."""
-    return Translations.load(str(ROOT / "translations"), [lang]).gettext(message)
 
 
 @pytest.mark.parametrize("lang", ("ky", "ru", "en"))

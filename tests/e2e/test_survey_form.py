@@ -10,11 +10,9 @@ import urllib.request
 from urllib.parse import urlsplit
 
 import pytest
-from babel.support import Translations
 from sqlalchemy import create_engine, text
 
-from .checks import KYRGYZ_LETTERS, axe_report, horizontal_overflow, html_lang
-from .conftest import ROOT
+from .checks import KYRGYZ_LETTERS, axe_report, horizontal_overflow, html_lang, translated
 from .test_offline import open_token
 from .walk import follow
 
@@ -22,10 +20,6 @@ pytestmark = pytest.mark.e2e
 
 SAFER = "Көчөлөргө жарык жана мектептин жанында жөө өтмөк керек"
 
-
-def translated(message: str, lang: str) -> str:
-    """Return the message as the compiled catalogue of lang has it (English when untranslated)."""
-    return Translations.load(str(ROOT / "translations"), [lang]).gettext(message)
 
 
 def web_responses(server, token: str) -> list[int]:
