@@ -1,6 +1,7 @@
 """Page weight: bytes a phone downloads for each page (HTML + its assets), gzip-compressed.
 
-Builds the demo database in a temporary directory, serves the app (wsgi:app) with gunicorn on
+Builds the demo database in a temporary directory (plus a draft plan in Talas from
+tests/plan_factory.py, for the measure form), serves the app (wsgi:app) with gunicorn on
 127.0.0.1, logs in as the demo users and fetches each page in ky, ru and en together with every
 asset it makes the browser load. Prints a table, writes benchmarks/results/pages.json and exits
 with 1 when a page weighs more than the budget (30 KiB) or makes any third-party request.
@@ -24,6 +25,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urljoin, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # plan_factory: the shared plan builder
 import _harness as harness
 
 LANGS = ("ky", "ru", "en")
@@ -56,10 +58,20 @@ PAGES = [
     ("/m/kyzyl-suu/meetings", COORDINATOR, 200),
     ("/m/kyzyl-suu/meetings/1", COORDINATOR, 200),  # the demo's meeting with its closed vote
 ]
+# The measure form, on a draft plan added to Talas (the demo has none there; Kyzyl-Suu's pages stay as they are),
+# fetched by the site admin, who may edit every municipality's plan.
+PLAN_MUNICIPALITY = "talas"
+MEASURE_FORM = f"/m/{PLAN_MUNICIPALITY}/plans/{{plan_id}}/issues/{{issue_id}}/measures/new"
+PAGES.append((MEASURE_FORM, ADMIN, 200))
+MAP_OPENED = " + map"
 # The hotspot map loads Leaflet (about 42 KiB gzip, then cached for a week): its own budget. Its
 # script also fetches the country outline, which the HTML parser cannot see.
-PAGE_BUDGETS_KIB = {"/m/kyzyl-suu/results/{survey_id}/map": 64}
+# The measure form loads Leaflet only when "Pick on the map" is pressed: measured as loaded (the usual
+# budget) and once more with what the button loads (MAP_OPENED row, the map's budget).
+PAGE_BUDGETS_KIB = {"/m/kyzyl-suu/results/{survey_id}/map": 64, MEASURE_FORM: 30, MEASURE_FORM + MAP_OPENED: 64}
 SCRIPT_FETCHES = {"/m/kyzyl-suu/results/{survey_id}/map": ["/static/vendor/kyrgyzstan.geojson"]}
+ON_REQUEST = {MEASURE_FORM: ["/static/vendor/leaflet/leaflet.css", "/static/vendor/leaflet/leaflet.js",
+                             "/static/vendor/kyrgyzstan.geojson"]}
 SURVEY_MUNICIPALITY = "kyzyl-suu"
 # A point inside Kyzyl-Suu (Issyk-Kul region) for the optional map question.
 DEMO_POINT = {"lat": "42.34", "lon": "77.99"}
@@ -333,6 +345,24 @@ def survey_id(browser: Browser) -> str:
     return found.group(1)
 
 
+def add_plan(env: dict[str, str]) -> dict[str, int]:
+    """Add a draft plan to PLAN_MUNICIPALITY's demo database; return the plan's and its first issue's ids."""
+    from plan_factory import make_plan
+
+    from cpplan import create_app
+    from cpplan.extensions import db
+    from cpplan.municipalities.models import Municipality
+    from cpplan.plans.models import PlanIssue
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": env["CPPLAN_DATABASE_URL"], "SECRET_KEY": env["CPPLAN_SECRET_KEY"]})
+    with app.app_context():
+        municipality = db.session.scalar(db.select(Municipality).filter_by(slug=PLAN_MUNICIPALITY))
+        plan_id = make_plan(municipality.id, measures=3)
+        issue_id = db.session.scalar(db.select(PlanIssue.id).filter_by(plan_id=plan_id, position=1))
+        db.engine.dispose()
+    return {"plan_id": plan_id, "issue_id": issue_id}
+
+
 def kib(n: int) -> str:
     return f"{n / 1024:.1f}"
 
@@ -347,6 +377,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="cpplan-pages-") as tmp_name:
         tmp = Path(tmp_name)
         env, password = harness.demo_database(tmp)
+        ids = add_plan(env)
         with harness.gunicorn("wsgi:app", env=env, log=tmp / "gunicorn.log", workers=1,
                               ready_path="/healthz") as server:
             port = server.port
@@ -354,15 +385,19 @@ def main() -> int:
             for email in (COORDINATOR, ADMIN):
                 browsers[email] = Browser(port)
                 browsers[email].log_in(email, password)
-            found_id = survey_id(browsers[COORDINATOR])
+            ids["survey_id"] = survey_id(browsers[COORDINATOR])
             results = []
             for path, who, expected in PAGES:
+                variants = [("", SCRIPT_FETCHES.get(path, []))]
+                if path in ON_REQUEST:
+                    variants.append((MAP_OPENED, SCRIPT_FETCHES.get(path, []) + ON_REQUEST[path]))
                 for lang in LANGS:
-                    row = measure_page(browsers[who], path.format(survey_id=found_id), lang, expected,
-                                       label=path.replace("{survey_id}", "<id>"), fetched=SCRIPT_FETCHES.get(path, ()))
-                    row["budget_bytes"] = int(PAGE_BUDGETS_KIB.get(path, budget / 1024) * 1024)
-                    row["as"] = who
-                    results.append(row)
+                    for suffix, fetched in variants:
+                        row = measure_page(browsers[who], path.format(**ids), lang, expected,
+                                           label=re.sub(r"\{\w+\}", "<id>", path) + suffix, fetched=fetched)
+                        row["budget_bytes"] = int(PAGE_BUDGETS_KIB.get(path + suffix, budget / 1024) * 1024)
+                        row["as"] = who
+                        results.append(row)
             for lang in LANGS:
                 results += survey_flow(port, lang)
 
@@ -375,14 +410,16 @@ def main() -> int:
         print("The server sent no Content-Encoding, so HTML and CSS are counted as gzip.compress(body, 6): the size\n"
               "behind nginx with gzip on for " + ", ".join(COMPRESSIBLE) + ", as the README's deployment\n"
               "prescribes; other types (SVG, images) are counted as sent.")
-    header = f"{'page':34} {'as':12} {'st':>3} {'ky':>6} {'ru':>6} {'en':>6} {'html':>6} {'raw':>6} {'assets':>10} {'3rd':>4}"
+    width = max(34, *(len(path) for path in by_page))
+    header = (f"{'page':{width}} {'as':12} {'st':>3} {'ky':>6} {'ru':>6} {'en':>6} {'html':>6} {'raw':>6}"
+              f" {'assets':>10} {'3rd':>4}")
     print(header)
     print("-" * len(header))
     for path, langs in by_page.items():
         first = next(iter(langs.values()))
         worst = max(langs.values(), key=lambda r: r["total_gzip_bytes"])
         who = first["as"].split("@")[0]
-        print(f"{path:34} {who:12} {first['status']:>3} "
+        print(f"{path:{width}} {who:12} {first['status']:>3} "
               + " ".join(f"{kib(langs[l]['total_gzip_bytes']) if l in langs else '-':>6}" for l in LANGS)
               + f" {kib(worst['html_gzip_bytes']):>6} {kib(worst['html_raw_bytes']):>6}"
               + f" {kib(worst['assets_gzip_bytes']):>5} ({len(worst['assets'])})"

@@ -52,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     from . import cli
     from .accounts.routes import bp as accounts_bp
     from .api.routes import bp as api_bp
+    from .documents.routes import bp as documents_bp
     from .municipalities import admin, routes
     from .plans import routes as plan_routes
     from .priorities import meeting_routes
@@ -71,6 +72,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(meeting_routes.bp)
     app.register_blueprint(plan_routes.bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(documents_bp)
     routes.init_app(app)
     survey_routes.init_app(app)
     result_routes.init_app(app)

@@ -282,10 +282,11 @@ def build_meeting(home: Municipality) -> None:
 
 
 # Adopted plans of three other municipalities (invented, demo), so that public plan pages, documents and the
-# funding brief can be tried: slug, agreed issues in order, measures, council decision (number, days ago).
+# funding brief can be tried: slug, agreed issues in order, measures (no library measure twice), council decision
+# (number, days ago).
 DEMO_PLANS = [
-    ("uch-korgon", ("school_racketeering", "youth_delinquency", "domestic_violence"), 7, ("14/3", 60)),
-    ("karakol", ("livestock_theft", "road_safety", "unsafe_spaces"), 6, ("27/5", 120)),
+    ("uch-korgon", ("school_racketeering", "youth_delinquency", "domestic_violence"), 6, ("14/3", 60)),
+    ("karakol", ("livestock_theft", "road_safety", "unsafe_spaces"), 4, ("27/5", 120)),
     ("nookat", ("domestic_violence", "youth_delinquency", "school_racketeering"), 6, ("8/2", 30)),
 ]
 # Organisations every demo plan names (ky, ru, en), {0} being the municipality's name in that language.
@@ -298,6 +299,16 @@ PLAN_ORGANISATIONS = {
     "ngo": ("«Коопсуз коом» коомдук бирикмеси", "ОО «Безопасное общество»", "Safe Community NGO"),
     "health_centre": ("{0} үй-бүлөлүк медицина борбору", "ЦСМ {0}", "{0} family medicine centre"),
 }
+
+# The working group of each demo plan (invented people): name, organisation kind, gender, role in the group.
+PLAN_GROUP = [
+    ("Чолпон Абдыраева", "local_government", "female", "chair"),
+    ("Улан Маматов", "police", "male", "member"),
+    ("Динара Юсупова", "school", "female", "secretary"),
+    ("Мээрим Токтосунова", "womens_council", "female", "member"),
+    ("Бектур Асылбеков", "youth_committee", "male", "member"),
+    ("Таалай Курманов", "ngo", "male", "member"),
+]
 
 
 def plan_organisations(m: Municipality) -> dict:
@@ -357,8 +368,8 @@ def build_plan(m: Municipality, orgs: dict, codes, measures: int, *, status: str
             cost=cost, funded=(cost / 2).quantize(Decimal("0.01")) if n % 2 else None,
             lead=orgs.get(entry.lead, orgs["local_government"]),
             partners=[orgs[k] for k in entry.partners if k in orgs],
-            indicators=[Indicator(position=i, name=ind.name[2], unit=ind.unit[2], baseline="0", target="80",
-                                  source=ind.source[2]) for i, ind in enumerate(entry.indicators)],
+            indicators=[Indicator(position=i, name=ind.name[0], unit=ind.unit[0], baseline="0", target="80",
+                                  source=ind.source[0]) for i, ind in enumerate(entry.indicators)],
             **{f"{name}_{lang}": getattr(entry, name)[k] for name in ("title", "description")
                for k, lang in enumerate(("ky", "ru", "en"))}))
     return plan
@@ -376,7 +387,10 @@ def build_plans(municipalities: list[Municipality]) -> int:
     for slug, codes, measures, (number, days) in DEMO_PLANS:
         m = by_slug[slug]
         adopted = today - timedelta(days=days)
-        plan = build_plan(m, plan_organisations(m), codes, measures, status="adopted", first_year=adopted.year,
+        orgs = plan_organisations(m)
+        m.group_members.extend(WorkingGroupMember(name=name, organisation=orgs[kind], gender=gender, group_role=role)
+                               for name, kind, gender, role in PLAN_GROUP)
+        plan = build_plan(m, orgs, codes, measures, status="adopted", first_year=adopted.year,
                           council=(number, adopted.date()))
         for action, before, after, back in (("start", "", "draft", 50), ("submit", "draft", "submitted", 20),
                                             ("start_review", "submitted", "in_review", 15),

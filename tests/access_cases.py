@@ -295,6 +295,18 @@ URLS: dict[str, Callable[[Ctx], str]] = {
     "plans.edit_measure": lambda c: f"/m/{c.home}/plans/{home_plan(c)[0]}/measures/{home_plan(c)[2]}/edit",
     "plans.transition": lambda c: f"/m/{c.home}/plans/{home_plan(c)[0]}/transition",
     "plans.new_version": lambda c: f"/m/{c.home}/plans/{home_plan(c)[0]}/new-version",
+    "plans.comment": lambda c: f"/m/{c.home}/plans/{home_plan(c)[0]}/comments",
+    "plans.log": lambda c: f"/m/{c.home}/plans/{home_plan(c)[0]}/log",
+    "plans.compare": lambda c: f"/m/{c.home}/plans/{second_home_version(c)}/compare",
+    "documents.plan_page": lambda c: f"/m/{c.home}/plans/{home_plan(c)[0]}/document",
+    "documents.plan_pdf": lambda c: f"/m/{c.home}/plans/{home_plan(c)[0]}/plan-ky.pdf",
+    "documents.plan_docx": lambda c: f"/m/{c.home}/plans/{home_plan(c)[0]}/plan-en.docx",
+    "documents.brief_page": lambda c: f"/m/{c.home}/plans/{home_plan(c)[0]}/brief",
+    "documents.brief_pdf": lambda c: f"/m/{c.home}/plans/{home_plan(c)[0]}/brief-ru.pdf",
+    "documents.brief_docx": lambda c: f"/m/{c.home}/plans/{home_plan(c)[0]}/brief-ky.docx",
+    "plans.public": lambda c: (adopted_home_plan(c), f"/plan/{c.home}")[1],
+    "plans.public_version": lambda c: (adopted_home_plan(c), f"/plan/{c.home}/v1")[1],
+    "plans.police": lambda c: "/review",
 }
 
 # Expected answer to GET, per role. Every rule of app.url_map (but static) must be listed.
@@ -395,6 +407,23 @@ EXPECTED: dict[str, dict] = {
     "plans.edit_measure":                 row(LOGIN, 403,   403,   403,   200,   200,   403,   200),
     "plans.transition":                   row(405,   405,   405,   405,   405,   405,   405,   405),
     "plans.new_version":                  row(405,   405,   405,   405,   405,   405,   405,   405),
+    "plans.comment":                      row(405,   405,   405,   405,   405,   405,   405,   405),
+    # The audit log (refused attempts included): the coordinator and site admins.
+    "plans.log":                          row(LOGIN, 403,   403,   403,   403,   200,   403,   200),
+    # What changed since the previous version: everyone who may read the plan.
+    "plans.compare":                      row(LOGIN, 200,   200,   200,   200,   200,   403,   200),
+    # A draft plan's documents, like its page (an adopted plan's are public, see test_documents).
+    "documents.plan_page":                row(LOGIN, 200,   200,   200,   200,   200,   403,   200),
+    "documents.plan_pdf":                 row(LOGIN, 200,   200,   200,   200,   200,   403,   200),
+    "documents.plan_docx":                row(LOGIN, 200,   200,   200,   200,   200,   403,   200),
+    "documents.brief_page":               row(LOGIN, 200,   200,   200,   200,   200,   403,   200),
+    "documents.brief_pdf":                row(LOGIN, 200,   200,   200,   200,   200,   403,   200),
+    "documents.brief_docx":               row(LOGIN, 200,   200,   200,   200,   200,   403,   200),
+    # An adopted plan's public page: anyone, logged in or not (a draft's answers 404, see test_plan_public).
+    "plans.public":                       row(200,   200,   200,   200,   200,   200,   200,   200),
+    "plans.public_version":               row(200,   200,   200,   200,   200,   200,   200,   200),
+    # The police's view of plans to review and of their measures: police anywhere, and site admins.
+    "plans.police":                       row(LOGIN, 403,   403,   200,   403,   403,   403,   200),
 }
 
 
@@ -808,6 +837,13 @@ def home_plan(c: Ctx) -> tuple[int, int, int]:
     return c._home_plan
 
 
+def adopted_home_plan(c: Ctx) -> tuple[int, int, int]:
+    """Return (plan, issue, measure) ids of an adopted plan of home for the public page, made on first use."""
+    if not hasattr(c, "_adopted_home_plan"):
+        c._adopted_home_plan = new_plan(c, "adopted")
+    return c._adopted_home_plan
+
+
 def _plan_start(c: Ctx, role: str) -> Post:
     """Agreed priorities and no plan yet (earlier roles' plans are removed first): a draft plan is started."""
     from datetime import date
@@ -878,6 +914,31 @@ def _plan_transition(c: Ctx, role: str) -> Post:
                 lambda: c.get(Plan, pid).status == target)
 
 
+def second_home_version(c: Ctx) -> int:
+    """Return the id of a version 2 of home's plan, made from an adopted version 1 (made on first use)."""
+    from cpplan.plans.models import Plan
+
+    if not hasattr(c, "_second_home_version"):
+        first, _iid, _mid = new_plan(c, "adopted")
+        second, _iid, _mid = new_plan(c)
+        with c.app.app_context():
+            plan = db.session.get(Plan, second)
+            plan.previous_id, plan.version = first, 2
+            db.session.commit()
+        c._second_home_version = second
+    return c._second_home_version
+
+
+def _plan_comment(c: Ctx, role: str) -> Post:
+    """A comment on the measure of a fresh draft plan."""
+    from cpplan.plans.models import PlanComment
+
+    pid, _iid, mid = new_plan(c)
+    body = f"Put the bumps before the school gate ({role})."
+    return Post(f"/m/{c.home}/plans/{pid}/comments", {"body": body, "measure_id": str(mid)},
+                lambda: c.exists(PlanComment, plan_id=pid, measure_id=mid, body=body))
+
+
 def _plan_new_version(c: Ctx, role: str) -> Post:
     from cpplan.plans.models import Plan
 
@@ -935,6 +996,7 @@ POSTS: dict[str, Callable[[Ctx, str], Post]] = {
     "plans.edit_measure": _measure_edit,
     "plans.transition": _plan_transition,
     "plans.new_version": _plan_new_version,
+    "plans.comment": _plan_comment,
 }
 
 # Expected answer to a POST with a valid CSRF token and valid data, per role.
@@ -993,6 +1055,8 @@ EXPECTED_POST: dict[str, dict] = {
     # The police take the review steps, the coordinator and facilitators submit (each role its own step).
     "plans.transition":                   row(LOGIN, 403,   403,   OK,    OK,    OK,    403,   OK),
     "plans.new_version":                  row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
+    # Every role of the municipality but viewers comments on the plan and its measures.
+    "plans.comment":                      row(LOGIN, 403,   OK,    OK,    OK,    OK,    403,   OK),
 }
 
 

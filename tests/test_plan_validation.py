@@ -1,4 +1,5 @@
-"""Measure checks (plans/validation.py): timeline, cost in som, indicators, text limits, map point."""
+"""Measure checks (plans/validation.py): timeline, cost and secured funding in som, indicators, text limits,
+map point."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -45,13 +46,58 @@ def test_a_good_measure_passes_with_clean_values():
     ({"indicators": [{"name": "Cases", "unit": "cases", "target": ""}]}, "indicators-0-target", "target_required"),
     ({"indicators": [{"name": "", "unit": "cases", "target": "5"}]}, "indicators-0-name", "name_required"),
     ({"indicators": [{"name": "x" * 201, "unit": "u", "target": "5"}]}, "indicators-0-name", "too_long"),
-    ({"lat": "55.75", "lon": "37.61"}, "point", "bad_point"),  # Moscow is not in Kyrgyzstan
-    ({"lat": "42.3", "lon": ""}, "point", "bad_point"),
+    ({"lat": "55.75", "lon": "37.61"}, "lat", "bad_point"),  # Moscow is not in Kyrgyzstan
+    ({"lat": "55.75", "lon": "37.61"}, "lon", "bad_point"),
+    ({"lat": "42.3", "lon": "81.2"}, "lon", "bad_point"),  # in China, east of the border
+    ({"lat": "42.3", "lon": ""}, "lon", "point_incomplete"),
+    ({"lat": " ", "lon": "78.4"}, "lat", "point_incomplete"),
+    ({"lat": "NaN", "lon": "78.4"}, "lat", "bad_coordinate"),
+    ({"lat": "42.3", "lon": "7.8e1"}, "lon", "bad_coordinate"),
+    ({"lat": "42°30'", "lon": "78.4"}, "lat", "bad_coordinate"),
+    ({"funded": "-5"}, "funded", "negative"),
+    ({"funded": "10.005"}, "funded", "too_many_decimals"),
+    ({"funded": "half"}, "funded", "not_a_number"),
+    ({"funded": "150000.51"}, "funded", "funded_over_cost"),  # one tyiyn more than the cost
+    ({"cost": "", "funded": "5000"}, "funded", "funded_without_cost"),
+    ({"cost": "", "funded": "0"}, "funded", "funded_without_cost"),
 ])
 def test_bad_input_gets_an_error_code_on_its_field(changes, field, code):
     check = v.check_measure(good(**changes))
     assert not check.ok
     assert check.errors[field] == code, check.errors
+
+
+def test_a_point_is_both_coordinates_rounded_to_six_decimals():
+    check = v.check_measure(good(lat=" 42,49312345 ", lon="78.3955"))
+    assert check.ok, check.errors
+    assert check.values["point"] == (Decimal("42.493123"), Decimal("78.395500"))
+    assert v.check_measure(good(lat="", lon="")).values["point"] is None
+    assert v.check_measure(good(lat="42.3")).values["point"] is None  # one alone is an error, never half a point
+
+
+def test_a_point_on_the_border_box_passes_and_just_outside_fails():
+    assert v.check_measure(good(lat=str(v.LAT_RANGE[0]), lon=str(v.LON_RANGE[1]))).ok
+    assert v.check_measure(good(lat="43.5000001", lon="75")).errors == {"lat": "bad_point"}
+
+
+def test_secured_funding_up_to_the_cost_is_kept_exactly():
+    check = v.check_measure(good(cost="150000.50", funded="150000.50"))
+    assert check.ok and check.values["funded"] == Decimal("150000.50")
+    check = v.check_measure(good(funded="12 345,67"))
+    assert check.ok and check.values["funded"] == Decimal("12345.67")
+    check = v.check_measure(good(funded=""))
+    assert check.ok and check.values["funded"] is None
+
+
+def test_a_bad_cost_is_reported_once_not_again_on_the_funding():
+    check = v.check_measure(good(cost="ten", funded="5000"))
+    assert check.errors == {"cost": "not_a_number"}
+
+
+def test_every_error_code_is_declared():
+    raw = good(title="", start="2027-13", end="", cost="-1", funded="x", lat="1", lon="", status="?",
+               indicators=[{"name": "", "unit": "", "target": "", "source": "x" * 201}])
+    assert set(v.check_measure(raw).errors.values()) <= set(v.ERRORS)
 
 
 def test_an_empty_indicator_row_and_an_empty_cost_are_fine():

@@ -295,7 +295,8 @@ def test_happy_path_from_draft_to_adoption(app, world, as_role):
         ("adopt", "approved", "adopted")]
     assert not any(e[3] for e in log)
     text = page_text(coordinator.get(url(world, f"/{plan_id}")))
-    assert "Add a measure for the summer pastures." in text  # the audit log shows the note
+    log_page = page_text(coordinator.get(url(world, f"/{plan_id}/log")))
+    assert "Add a measure for the summer pastures." in log_page  # the audit log shows the note
     assert "Make a new version" in text
     assert "Add a measure for the summer pastures." not in page_text(police.get(url(world, f"/{plan_id}")))
 

@@ -5,18 +5,24 @@ data (points, counts, labels) and the static URLs of the vendored assets (see st
 
 Folium puts popup and tooltip text unescaped inside JavaScript template literals, so every text that
 reaches a map passes `escape()` here, in this module; callers pass plain text.
+
+Two builders: `circle_map` (folium, drawn as the page loads) and `picker_map` (markup and data-* attributes
+for static/js/point-picker.js, which loads Leaflet only when the user asks for the map).
 """
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass, field
 
 import folium
 from branca.element import MacroElement, Template
+from flask import url_for
 from markupsafe import Markup
 
-__all__ = ["Assets", "Circle", "MapParts", "circle_map", "escape"]
+__all__ = ["Assets", "Circle", "MapParts", "PickerText", "Place", "circle_map", "escape", "picker_map",
+           "vendored_assets"]
 
 _ENTITIES = {
     "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;",
@@ -27,8 +33,15 @@ _SPECIAL = re.compile("[&<>\"'`$\\\\]")
 MIN_RADIUS = 6   # px, for the smallest count
 MAX_RADIUS = 30  # px, for the largest count on the map
 FIT_MAX_ZOOM = 12  # fitting to a single circle must not zoom to street level
+PICKER_ZOOM = 12  # a municipality and its villages fill a phone-sized map
+COUNTRY_VIEW = ((41.2, 74.7), 6)  # all of Kyrgyzstan, when there is nothing nearer to centre on
 
 CIRCLE_STYLE = {"color": "#073763", "weight": 2, "fill_color": "#0b5394", "fill_opacity": 0.45}
+# Leaflet path options of the picker's point and of the village labels it shows for orientation.
+POINT_STYLE = {"radius": 9, "color": "#073763", "weight": 3, "fillColor": "#f1b400", "fillOpacity": 0.9,
+               "interactive": False}
+PLACE_STYLE = {"radius": 4, "color": "#4d4d4d", "weight": 1, "fillColor": "#4d4d4d", "fillOpacity": 1,
+               "interactive": False}
 OUTLINE_STYLE = {"color": "#6b7280", "weight": 1.5, "fill": True, "fillColor": "#f3f5f7", "fillOpacity": 1,
                  "interactive": False, "attribution": "Natural Earth"}
 
@@ -61,6 +74,13 @@ class Assets:
     leaflet_js: str
     leaflet_css: str
     outline: str | None = None
+
+
+def vendored_assets() -> Assets:
+    """Return the app's own copies of Leaflet and the country outline (static/vendor/), in a request or app context."""
+    return Assets(url_for("static", filename="vendor/leaflet/leaflet.js"),
+                  url_for("static", filename="vendor/leaflet/leaflet.css"),
+                  url_for("static", filename="vendor/kyrgyzstan.geojson"))
 
 
 @dataclass(frozen=True)
@@ -165,3 +185,66 @@ def circle_map(circles, *, center: tuple[float, float], zoom: int, assets: Asset
     )
     return MapParts(css=[url for _, url in m.default_css], html=markup, script=script.strip(),
                     js=[url for _, url in m.default_js])
+
+
+@dataclass(frozen=True)
+class Place:
+    """A named place shown on a picker map for orientation (a village or ward), with its plain-text name."""
+
+    lat: float
+    lon: float
+    label: str
+
+
+@dataclass(frozen=True)
+class PickerText:
+    """The picker's plain texts, already translated: two buttons, the map's accessible name, the hint shown
+    with the map, and what to say when Leaflet cannot be loaded."""
+
+    pick: str
+    clear: str
+    label: str
+    hint: str
+    failed: str
+
+
+def _attribute(value) -> str:
+    """Return a value for a data-* attribute: JSON for lists and dicts, escaped for HTML."""
+    return escape(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+
+
+def picker_map(*, inputs: tuple[str, str], script: str, assets: Assets, text: PickerText,
+               center: tuple[float, float] | None, places=(), zoom: int = PICKER_ZOOM) -> MapParts:
+    """Return the parts of a point picker that fills the latitude and longitude inputs `inputs` (their ids).
+
+    Nothing of Leaflet is loaded with the page: `script` (static/js/point-picker.js) shows a "pick" button,
+    and pressing it loads Leaflet and the outline from `assets`, then shows the map at `center` (the country
+    when None) with the `places` named. A tap, or Enter on the focused map (at its centre), fills the inputs;
+    typing in them moves the marker; the clear button empties them. Without JavaScript the buttons and the
+    map stay hidden and the inputs work alone. Texts are escaped here; no inline script or style is needed.
+    """
+    view, zoom = (center, zoom) if center is not None else COUNTRY_VIEW
+    data = {
+        "lat-input": inputs[0], "lon-input": inputs[1],
+        "leaflet-js": assets.leaflet_js, "leaflet-css": assets.leaflet_css, "outline": assets.outline or "",
+        "outline-style": OUTLINE_STYLE, "point-style": POINT_STYLE, "place-style": PLACE_STYLE,
+        "center": [round(view[0], 6), round(view[1], 6)], "zoom": zoom,
+        # Leaflet shows a tooltip's text as HTML: the names go in escaped (and the JSON once more, as an attribute).
+        "places": [[round(p.lat, 6), round(p.lon, 6), escape(p.label)] for p in places],
+    }
+    attributes = " ".join(f'data-{name}="{_attribute(value)}"' for name, value in data.items())
+    markup = Markup(
+        f'<div class="point-picker" {attributes}>'
+        '<p class="picker-buttons">'
+        f'<button type="button" class="button secondary" data-picker="open" hidden>{escape(text.pick)}</button> '
+        f'<button type="button" class="button secondary" data-picker="clear" hidden>{escape(text.clear)}</button>'
+        "</p>"
+        f'<p class="error" data-picker="failed" role="alert" hidden>{escape(text.failed)}</p>'
+        '<div data-picker="panel" hidden>'
+        f'<p class="help" id="point-map-hint">{escape(text.hint)}</p>'
+        f'<div class="map picker-map" id="point-map" role="region" aria-label="{escape(text.label)}" '
+        'aria-describedby="point-map-hint"></div>'
+        "</div>"
+        "</div>"
+    )
+    return MapParts(css=[], html=markup, script="", js=[script])

@@ -20,6 +20,8 @@ RULES: dict[str, frozenset[str]] = {
     "edit_plan": frozenset({"coordinator", "facilitator"}),  # start a plan, its issues and measures, new versions
     # Take part in the plan's review and adoption (plans/workflow.py decides which step, by role and state).
     "transition_plan": frozenset({"coordinator", "facilitator", "police"}),
+    # Comment on the plan and its measures (plans/workflow.py can_comment has the last word).
+    "comment_plan": frozenset({"coordinator", "facilitator", "member", "police"}),
     "view_plan_log": frozenset({"coordinator"}),  # the plan's audit log, refused attempts included
     "edit_municipality": frozenset(),           # profile and areas: admins only
     "admin": frozenset(),                       # site administration

@@ -32,6 +32,17 @@ MEASURE_ERRORS = {
     "name_required": _l("Name the indicator."),
     "bad_status": _l("Choose a status from the list."),
     "bad_point": _l("The point must lie in Kyrgyzstan."),
+    "bad_coordinate": _l("Enter the coordinate in decimal degrees, e.g. 42.4931."),
+    "point_incomplete": _l("Enter both the latitude and the longitude, or neither."),
+    "funded_over_cost": _l("The secured funding cannot be more than the cost."),
+    "funded_without_cost": _l("Enter the cost first: the secured funding is a part of it."),
+}
+# The money codes name the cost; on the secured-funding field they say so instead.
+FUNDED_ERRORS = {
+    "negative": _l("The secured funding cannot be negative."),
+    "too_many_decimals": _l("Enter the secured funding with at most two decimals (tyiyn)."),
+    "not_a_number": _l("Enter the secured funding as a number of som, e.g. 5000 or 5000.50."),
+    "too_large": _l("The secured funding is too large."),
 }
 LIMITS = {"title": validation.TITLE_MAX, "description": validation.DESCRIPTION_MAX}
 INDICATOR_ROWS = 3
@@ -83,7 +94,8 @@ class IndicatorForm(Form):
 
 
 class MeasureForm(FlaskForm):
-    """A measure: what, who leads and with whom, when, cost, where, status and up to three indicators.
+    """A measure: what, who leads and with whom, when, cost and secured funding, where (an area and an optional
+    point), status and up to three indicators.
 
     Call `set_choices(organisations, areas)` before validating; `check` holds validation.check_measure's answer.
     """
@@ -98,7 +110,15 @@ class MeasureForm(FlaskForm):
                       render_kw={"maxlength": 7, "placeholder": "2027-Q4"})
     cost = StringField(_l("Cost in som"), description=_l("Exact amount, at most two decimals; empty if not yet "
                                                          "estimated."), render_kw={"inputmode": "decimal"})
+    funded = StringField(_l("Funding already secured, in som"),
+                         description=_l("The part of the cost already promised (local budget, a donor); the rest is "
+                                        "the funding gap. Empty if nothing is secured yet."),
+                         render_kw={"inputmode": "decimal"})
     area = SelectField(_l("Area (optional)"), choices=[], validate_choice=False, default="")
+    lat = StringField(_l("Latitude"), description=_l("Optional; pick on the map or type, e.g. %(lat)s, %(lon)s.",
+                                                      lat="42.4931", lon="78.3955"),
+                      render_kw={"inputmode": "decimal", "autocomplete": "off", "maxlength": 20})
+    lon = StringField(_l("Longitude"), render_kw={"inputmode": "decimal", "autocomplete": "off", "maxlength": 20})
     status = SelectField(_l("Status"), choices=[SelectChoice(k, v) for k, v in MEASURE_STATUS_LABELS.items()],
                          validate_choice=False, default="planned")
     indicators = FieldList(FormField(IndicatorForm), min_entries=INDICATOR_ROWS, max_entries=INDICATOR_ROWS)
@@ -113,7 +133,8 @@ class MeasureForm(FlaskForm):
 
     def _raw(self) -> dict:
         return {"title": self.title.data, "description": self.description.data, "start": self.start.data,
-                "end": self.end.data, "cost": self.cost.data, "status": self.status.data,
+                "end": self.end.data, "cost": self.cost.data, "funded": self.funded.data,
+                "lat": self.lat.data, "lon": self.lon.data, "status": self.status.data,
                 "indicators": [{k: row.form[k].data for k in ("name", "unit", "baseline", "target", "source")}
                                for row in self.indicators]}
 
@@ -124,12 +145,13 @@ class MeasureForm(FlaskForm):
             if name.startswith("indicators-"):
                 _prefix, n, key = name.split("-", 2)
                 target = self.indicators[int(n)].form[key]
-            elif name in self:
-                target = self[name]
             else:
-                continue  # no point field on this form
-            message = (_("Too long: at most %(max)s characters.", max=LIMITS.get(name, validation.INDICATOR_TEXT_MAX))
-                       if code == "too_long" else MEASURE_ERRORS[code])
+                target = self[name]
+            if code == "too_long":
+                limit = LIMITS.get(name, validation.INDICATOR_TEXT_MAX)
+                message = _("Too long: at most %(max)s characters.", max=limit)
+            else:
+                message = (FUNDED_ERRORS if name == "funded" else {}).get(code) or MEASURE_ERRORS[code]
             target.errors = list(target.errors) + [message]
             valid = False
         offered_orgs = {c.value for c in self.partners.choices}

@@ -6,17 +6,19 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from .. import maps
 from ..accounts.models import User
 from ..config import LANGUAGES
 from ..extensions import db
 from ..i18n import current_language, format_day, localized
 from ..municipalities import guide
+from ..municipalities.labels import ROLE_LABELS
 from ..municipalities.models import Municipality
 from ..municipalities.permissions import can, require
 from ..municipalities.services import get_or_404, permitted_or_404
 from ..priorities.models import latest_decision
 from ..results import queries
-from . import library, services, workflow
+from . import library, services, validation, workflow
 from .forms import INDICATOR_ROWS, MEASURE_STATUS_LABELS, ConfirmForm, IssueForm, MeasureForm, PlanForm, TransitionForm
 from .models import Indicator, Measure, Plan, PlanIssue
 
@@ -151,7 +153,13 @@ def start(slug: str):
 def detail(slug: str, plan_id: int):
     """Show the plan: period, status, issues with their measures, total cost, the steps the user may take."""
     municipality, plan = _plan(slug, plan_id, "view")
+    return detail_page(municipality, plan)
+
+
+def detail_page(municipality: Municipality, plan: Plan, comment_error: dict | None = None):
+    """Render the plan page; with comment_error ({"measure_id", "body", "message"}) a refused comment, as a 400."""
     role = _role(municipality)
+    show_log = can("view_plan_log", municipality)
     return render_template("plans/detail.html", m=municipality, plan=plan, total=services.total_cost(plan),
                            labels=workflow.STATE_LABELS, helps=workflow.STATE_HELP,
                            action_labels=workflow.ACTION_LABELS, action_who=workflow.ACTION_WHO,
@@ -161,10 +169,15 @@ def detail(slug: str, plan_id: int):
                            can_edit=can("edit_plan", municipality) and _edit_refusal(municipality, plan) is None,
                            offer_version=(can("edit_plan", municipality) and workflow.needs_new_version(plan.status)
                                           and services.newer_version(plan) is None),
-                           newer=services.newer_version(plan),
-                           show_log=can("view_plan_log", municipality), event_labels=EVENT_LABELS,
-                           users=_names([e.user_id for e in plan.events]) if can("view_plan_log", municipality)
-                           else {})
+                           newer=services.newer_version(plan), change_request=services.change_request(plan),
+                           previous=db.session.get(Plan, plan.previous_id) if plan.previous_id else None,
+                           show_log=show_log,
+                           log_counts=services.log_counts([v.id for v in services.versions_back(plan)])
+                           if show_log else None,
+                           comments=services.comments_of(plan), role_labels=ROLE_LABELS,
+                           may_comment=(can("comment_plan", municipality)
+                                        and workflow.can_comment(plan.status, role) is None),
+                           comment_error=comment_error), 200 if comment_error is None else 400
 
 
 def _names(user_ids: list[int | None]) -> dict[int, str]:
@@ -232,11 +245,18 @@ def _library_data(entry: library.LibraryMeasure, municipality: Municipality, pla
                             "source": i.source[n]} for i in entry.indicators[:INDICATOR_ROWS]]}
 
 
+def _text_of(value) -> str:
+    """Return a stored number as the form shows it: "" for None, else its exact digits."""
+    return "" if value is None else str(value)
+
+
 def _measure_data(measure: Measure) -> dict:
+    """Return the edit form's data from a stored measure (texts in the page language)."""
     return {"title": localized(measure, "title"), "description": localized(measure, "description"),
             "lead": str(measure.lead_id or ""), "partners": [str(o.id) for o in measure.partners],
-            "start": measure.start, "end": measure.end, "cost": "" if measure.cost is None else str(measure.cost),
-            "area": str(measure.area_id or ""), "status": measure.status,
+            "start": measure.start, "end": measure.end, "cost": _text_of(measure.cost),
+            "funded": _text_of(measure.funded), "area": str(measure.area_id or ""),
+            "lat": _text_of(measure.lat), "lon": _text_of(measure.lon), "status": measure.status,
             "indicators": [{"name": i.name, "unit": i.unit, "baseline": i.baseline, "target": i.target,
                             "source": i.source} for i in measure.indicators]}
 
@@ -250,16 +270,40 @@ def _save_measure(measure: Measure, form: MeasureForm, municipality: Municipalit
     measure.lead_id = int(form.lead.data) if form.lead.data else None
     measure.partners = [orgs[p] for p in dict.fromkeys(form.partners.data or []) if p != form.lead.data]
     measure.start, measure.end = str(values["start"]), str(values["end"])
-    measure.cost = values["cost"]
+    measure.cost, measure.funded = values["cost"], values["funded"]
     measure.area_id = int(form.area.data) if form.area.data else None
+    measure.lat, measure.lon = values["point"] or (None, None)
     measure.status = values["status"]
     measure.indicators = [Indicator(position=n, name=i.name, unit=i.unit, baseline=i.baseline, target=i.target,
                                     source=i.source) for n, i in enumerate(values["indicators"])]
 
 
+def _point_picker(municipality: Municipality, form: MeasureForm) -> maps.MapParts:
+    """Return the measure form's map picker, centred on the point in the form, else on the municipality."""
+    lat = validation.parse_coordinate(form.lat.data, validation.LAT_RANGE)[0]
+    lon = validation.parse_coordinate(form.lon.data, validation.LON_RANGE)[0]
+    if lat is not None and lon is not None:
+        center = (float(lat), float(lon))
+    elif municipality.lat is not None and municipality.lon is not None:
+        center = (float(municipality.lat), float(municipality.lon))
+    else:
+        center = None
+    places = [maps.Place(float(a.lat), float(a.lon), localized(a, "name")) for a in municipality.areas
+              if a.lat is not None and a.lon is not None]
+    text = maps.PickerText(
+        pick=_("Pick on the map"), clear=_("Clear the point"), label=_("Map for picking the point of the measure"),
+        hint=_("Tap where the measure takes place, or move the map with the arrow keys and press Enter to put the "
+               "point at its centre. Mark a public place, never someone's home."),
+        failed=_("The map could not be loaded. Type the coordinates instead."))
+    return maps.picker_map(inputs=(form.lat.id, form.lon.id), script=url_for("static", filename="js/point-picker.js"),
+                           assets=maps.vendored_assets(), text=text, center=center, places=places)
+
+
 def _measure_page(municipality, plan, plan_issue, form, measure=None, entry=None):
+    """Render the measure form (400 when it has errors) with its point picker."""
     return render_template("plans/measure.html", m=municipality, plan=plan, plan_issue=plan_issue, form=form,
-                           measure=measure, entry=entry), 400 if form.errors else 200
+                           measure=measure, entry=entry, picker=_point_picker(municipality, form)), \
+        400 if form.errors else 200
 
 
 @bp.route("/m/<slug>/plans/<int:plan_id>/issues/<int:issue_id>/measures/new", methods=["GET", "POST"])
@@ -355,3 +399,7 @@ def new_version(slug: str, plan_id: int):
     flash(_("Version %(version)s is a draft: change it and submit it for review again.", version=copy.version),
           "success")
     return redirect(url_for("plans.detail", slug=slug, plan_id=copy.id))
+
+
+from . import public_routes  # noqa: E402, F401  (registers the public plan page and the police view on bp)
+from . import review_routes  # noqa: E402,F401

@@ -1,22 +1,25 @@
 """Changes to plans shared by the plan pages: start from the agreed priorities, record events, new versions."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy import case, func
+from sqlalchemy.orm import selectinload
 
-from ..accounts.models import utcnow
+from ..accounts.models import User, utcnow
 from ..config import LANGUAGES
 from ..extensions import db
 from ..i18n import format_share, localized
-from ..municipalities.models import Municipality
+from ..municipalities.models import Membership, Municipality
 from ..municipalities.permissions import role_in
 from ..priorities.models import PriorityDecision
-from . import workflow
-from .models import Indicator, Measure, Plan, PlanEvent, PlanIssue
+from . import compare, workflow
+from .models import Indicator, Measure, Plan, PlanComment, PlanEvent, PlanIssue
 
 TIME_ZONE = ZoneInfo("Asia/Bishkek")
 PLAN_YEARS = 3  # this year and the two after
@@ -152,3 +155,135 @@ def new_version(plan: Plan, user) -> Plan:
            _("Version %(version)s, made from the adopted version %(previous)s.",
              version=copy.version, previous=plan.version))
     return copy
+
+
+# --- comments, the audit log across versions, comparing versions (plans/review_routes.py) ----------------------
+
+COMMENT_MAX = 2000   # characters of one comment
+LOG_PAGE_SIZE = 100  # rows of the audit log page
+
+
+@dataclass(frozen=True)
+class CommentView:
+    """A comment as the plan page shows it: the author's name and role ("admin" for a site admin), when, what."""
+
+    id: int
+    measure_id: int | None
+    body: str
+    created_dt: datetime
+    author: str | None
+    role: str | None
+
+
+def add_comment(plan: Plan, user, body: str, measure: Measure | None = None) -> PlanComment:
+    """Add a comment on the plan, or on one of its measures (the caller checked both and commits)."""
+    comment = PlanComment(plan_id=plan.id, measure_id=None if measure is None else measure.id, user_id=user.id,
+                          body=body)
+    db.session.add(comment)
+    return comment
+
+
+def comments_of(plan: Plan) -> dict[int | None, list[CommentView]]:
+    """Return the plan's comments by measure id (None: on the plan itself), oldest first, in one query."""
+    rows = db.session.execute(
+        db.select(PlanComment, User.display_name, User.is_admin, Membership.role)
+        .outerjoin(User, User.id == PlanComment.user_id)
+        .outerjoin(Membership, (Membership.user_id == PlanComment.user_id)
+                   & (Membership.municipality_id == plan.municipality_id))
+        .filter(PlanComment.plan_id == plan.id)
+        .order_by(PlanComment.created_dt, PlanComment.id))
+    grouped: dict[int | None, list[CommentView]] = {}
+    for comment, name, is_admin, role in rows:
+        grouped.setdefault(comment.measure_id, []).append(CommentView(
+            comment.id, comment.measure_id, comment.body, comment.created_dt, name,
+            role or ("admin" if is_admin else None)))
+    return grouped
+
+
+def versions_back(plan: Plan) -> list[Plan]:
+    """Return the plan and the versions it was made from (following previous_id), newest first."""
+    chain, seen = [plan], {plan.id}
+    while chain[-1].previous_id is not None and chain[-1].previous_id not in seen:
+        previous = db.session.get(Plan, chain[-1].previous_id)
+        if previous is None or previous.municipality_id != plan.municipality_id:
+            break
+        chain.append(previous)
+        seen.add(previous.id)
+    return chain
+
+
+@dataclass(frozen=True)
+class LogRow:
+    """An audit log entry with the version it belongs to and the measure it names (None if none or deleted)."""
+
+    event: PlanEvent
+    version: int
+    measure: Measure | None
+
+
+@dataclass(frozen=True)
+class LogPage:
+    """One page of the audit log: its rows, newest first, and the paging (total: rows matching the filter)."""
+
+    rows: list[LogRow]
+    number: int
+    pages: int
+    total: int
+
+
+def log_counts(plan_ids: list[int]) -> tuple[int, int]:
+    """Return (entries, refused attempts) in the audit log of these plan versions, counted by the database."""
+    total, refused = db.session.execute(
+        db.select(func.count(PlanEvent.id), func.coalesce(func.sum(case((PlanEvent.refused, 1), else_=0)), 0))
+        .filter(PlanEvent.plan_id.in_(plan_ids))).one()
+    return int(total), int(refused)
+
+
+def log_page(plan_ids: list[int], number: int, *, refused_only: bool = False) -> LogPage:
+    """Return page `number` (1-based, clamped) of the audit log of these plan versions, newest first."""
+    where = [PlanEvent.plan_id.in_(plan_ids)]
+    if refused_only:
+        where.append(PlanEvent.refused)
+    total = db.session.scalar(db.select(func.count(PlanEvent.id)).filter(*where))
+    pages = max(1, -(-total // LOG_PAGE_SIZE))
+    number = min(max(number, 1), pages)
+    rows = db.session.execute(
+        db.select(PlanEvent, Plan.version, Measure)
+        .join(Plan, Plan.id == PlanEvent.plan_id)
+        .outerjoin(Measure, Measure.id == PlanEvent.measure_id)
+        .filter(*where)
+        .order_by(PlanEvent.at.desc(), PlanEvent.id.desc())
+        .limit(LOG_PAGE_SIZE).offset((number - 1) * LOG_PAGE_SIZE)).all()
+    return LogPage([LogRow(event, version, measure) for event, version, measure in rows], number, pages, total)
+
+
+def _texts(obj, name: str) -> dict[str, str]:
+    return {lang: getattr(obj, f"{name}_{lang}") or "" for lang in LANGUAGES}
+
+
+def comparable(plan: Plan) -> compare.PlanData:
+    """Return a plan version as compare.PlanData: its issues, measures, partners and indicators in a few queries."""
+    plan = db.session.scalar(
+        db.select(Plan).filter_by(id=plan.id)
+        .options(selectinload(Plan.issues),
+                 selectinload(Plan.measures).options(selectinload(Measure.partners),
+                                                     selectinload(Measure.indicators))))
+    issue_of = {pi.id: pi.issue_id for pi in plan.issues}
+    return compare.PlanData(
+        title=_texts(plan, "title"), first_year=plan.first_year, last_year=plan.last_year,
+        issues=tuple(compare.IssueData(pi.issue_id, _texts(pi, "problem"), _texts(pi, "objective"))
+                     for pi in plan.issues),
+        measures=tuple(compare.MeasureData(
+            issue_id=issue_of[m.plan_issue_id], title=_texts(m, "title"), library_code=m.library_code,
+            description=_texts(m, "description"), lead=m.lead_id, partners=frozenset(o.id for o in m.partners),
+            start=m.start, end=m.end, cost=m.cost, funded=m.funded, area=m.area_id, status=m.status,
+            indicators=tuple(compare.IndicatorData(i.name, i.unit, i.baseline, i.target, i.source)
+                             for i in m.indicators)) for m in plan.measures))
+
+
+def change_request(plan: Plan) -> PlanEvent | None:
+    """Return the step that asked for changes (police review or council), while the plan waits for them."""
+    if plan.status != "changes_requested":
+        return None
+    return db.session.scalar(db.select(PlanEvent).filter_by(plan_id=plan.id, refused=False, to_state=plan.status)
+                             .order_by(PlanEvent.id.desc()).limit(1))

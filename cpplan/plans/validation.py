@@ -1,14 +1,18 @@
 """Checks of a measure as the working group enters it (pure: plain values in, clean values or error codes out).
 
 Timeline: a month ("2027-03") or a quarter ("2027-Q2"); a quarter starts on its first month and ends
-on its last. Cost: Kyrgyz som, exact decimal, at most two decimals, not negative. Indicators: name,
-unit and target are required; baseline and data source are optional.
+on its last. Cost: Kyrgyz som, exact decimal, at most two decimals, not negative. Funding already
+secured: the same money rules, at most the cost, and only with a cost (without one there is no gap to
+speak of, and the funding brief would show secured money for a measure of unknown price). Point:
+latitude and longitude together or neither, decimal degrees in Kyrgyzstan, kept to 6 decimals (about
+0.1 m, the database column's precision). Indicators: name, unit and target are required; baseline and
+data source are optional.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 2000
@@ -21,10 +25,12 @@ _QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
 _NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
 # A point picked on the map must lie in Kyrgyzstan (its bounding box, with a margin).
 LAT_RANGE, LON_RANGE = (39.0, 43.5), (69.0, 80.5)
+COORDINATE_STEP = Decimal("0.000001")  # Numeric(9, 6)
 
 # Error codes (messages are translated by the form layer).
 ERRORS = ("required", "too_long", "bad_period", "end_before_start", "negative", "too_many_decimals", "not_a_number",
-          "too_large", "unit_required", "target_required", "name_required", "bad_status", "bad_point")
+          "too_large", "unit_required", "target_required", "name_required", "bad_status", "bad_point",
+          "bad_coordinate", "point_incomplete", "funded_over_cost", "funded_without_cost")
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,39 @@ def _text(check: MeasureCheck, name: str, raw: str | None, limit: int, required:
     return value
 
 
+def parse_coordinate(text: str | None, bounds: tuple[float, float]) -> tuple[Decimal | None, str | None]:
+    """Return (degrees rounded to 6 decimals, None) or (None, error code) for one typed coordinate.
+
+    Accepts a decimal point or comma ("42,4931"); "bad_coordinate" when it is not a plain decimal number
+    (no exponent, NaN or infinity), "bad_point" when it lies outside `bounds` (Kyrgyzstan's range).
+    """
+    value = (text or "").strip().replace(",", ".")
+    if not _NUMBER.match(value):
+        return None, "bad_coordinate"
+    degrees = Decimal(value)
+    if not bounds[0] <= degrees <= bounds[1]:
+        return None, "bad_point"
+    return degrees.quantize(COORDINATE_STEP, rounding=ROUND_HALF_UP), None
+
+
+def _point(check: MeasureCheck, raw_lat: str | None, raw_lon: str | None) -> tuple[Decimal, Decimal] | None:
+    """Return the (lat, lon) point, or None when neither is given; record errors on "lat" and "lon"."""
+    texts = {"lat": (raw_lat or "").strip(), "lon": (raw_lon or "").strip()}
+    if not any(texts.values()):
+        return None
+    if not all(texts.values()):
+        missing = "lat" if not texts["lat"] else "lon"
+        check.errors[missing] = "point_incomplete"
+        return None
+    point = []
+    for name, bounds in (("lat", LAT_RANGE), ("lon", LON_RANGE)):
+        degrees, error = parse_coordinate(texts[name], bounds)
+        if error:
+            check.errors[name] = error
+        point.append(degrees)
+    return None if None in point else (point[0], point[1])
+
+
 def check_measure(raw: dict) -> MeasureCheck:
     """Check a measure's fields as sent by a form (strings) and return clean values or error codes."""
     check = MeasureCheck()
@@ -124,17 +163,15 @@ def check_measure(raw: dict) -> MeasureCheck:
     if error:
         check.errors["cost"] = error
     check.values["cost"] = cost
-    check.values["point"] = None
-    lat, lon = (raw.get("lat") or "").strip(), (raw.get("lon") or "").strip()
-    if lat or lon:
-        try:
-            point = (Decimal(lat.replace(",", ".")), Decimal(lon.replace(",", ".")))
-        except InvalidOperation:
-            point = None
-        if point is None or not (LAT_RANGE[0] <= point[0] <= LAT_RANGE[1] and LON_RANGE[0] <= point[1] <= LON_RANGE[1]):
-            check.errors["point"] = "bad_point"
-        else:
-            check.values["point"] = point
+    funded, error = parse_cost(raw.get("funded"))
+    if error:
+        check.errors["funded"] = error
+    elif funded is not None and cost is None and "cost" not in check.errors:
+        check.errors["funded"] = "funded_without_cost"
+    elif funded is not None and cost is not None and funded > cost:
+        check.errors["funded"] = "funded_over_cost"
+    check.values["funded"] = funded
+    check.values["point"] = _point(check, raw.get("lat"), raw.get("lon"))
     status = (raw.get("status") or "planned").strip()
     if status not in STATUSES:
         check.errors["status"] = "bad_status"

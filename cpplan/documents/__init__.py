@@ -1,0 +1,1 @@
+"""The plan's documents: printable page, PDF and DOCX of the plan and its funding brief."""
