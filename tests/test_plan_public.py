@@ -177,6 +177,41 @@ def test_no_people_no_audit_log_no_comments(app, world, client):
     assert "Jeti-Oguz district police" in text  # organisations are shown
 
 
+def document_text(response) -> str:
+    """Return the text of a served document: PDF (pypdf), DOCX (python-docx, tables included) or HTML."""
+    import io
+
+    import docx
+    from pypdf import PdfReader
+
+    if response.mimetype == "application/pdf":
+        return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    if response.mimetype.endswith("wordprocessingml.document"):
+        document = docx.Document(io.BytesIO(response.data))
+        cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+        return "\n".join([p.text for p in document.paragraphs] + cells)
+    return page_text(response)
+
+
+def test_documents_linked_from_the_public_page_expose_nothing_either(app, world, client):
+    pid = adopted(app, world)
+    with_people_and_places(app, world, pid)
+    page = page_text(client.get(public_url(world, "?lang=en")))
+    section = page[page.index('id="documents"'):]
+    links = sorted(set(re.findall(r'href="(/m/[^"]+/plans/\d+/(?:plan-\w\w\.(?:pdf|docx)|brief-\w\w\.pdf|document'
+                                  r'\?lang=\w\w))"', section)))
+    assert len(links) == 12  # plan PDF, plan DOCX, printable plan, funding brief PDF, in three languages
+    for link in links:
+        response = client.get(link)
+        assert response.status_code == 200, link
+        text = document_text(response)
+        assert "Kyzyl-Suu" in text or "Кызыл-Суу" in text, link  # the municipality's document, in some language
+        # (The profile lists every village, SHELTER_AREA too; a document never says where a measure takes place.)
+        for secret in (SECRET_USER, SECRET_MEMBER, SECRET_NOTE, SECRET_COMMENT, "unseen@example.org",
+                       "42.493117", "42,493117", "78.395571", "78,395571"):
+            assert secret not in text, (link, secret)
+
+
 def test_no_map_point_and_no_area_for_a_sensitive_issue(app, world, client):
     pid = adopted(app, world)
     with_people_and_places(app, world, pid)

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from .checks import axe_report, horizontal_overflow, html_lang, small_tap_targets
 
 HOME = "kyzyl-suu"
+PLANNED = "uch-korgon"  # a demo municipality with an adopted plan
 MISSING = "/m/no-such-municipality"
 
 
@@ -137,6 +138,14 @@ def walk(browser, password: str, lang: str, *, admin: bool = True, axe: bool = T
         response = page.goto(MISSING)
         assert response.status == 404, f"{MISSING} answered {response.status}"
         visit("page not found", "main h1", "Page not found", status=404)
+        # An adopted plan of another municipality (demo), from the landing page, and its printable version.
+        follow(page, "header .brand")
+        follow(page, f'main a[href="/m/{PLANNED}"]')
+        follow(page, "main .public-link a")
+        visit("public plan", "#share-title", "Share this plan")
+        follow(page, 'main #documents li >> nth=0 >> a[href*="/document?lang="]')  # in the page's language
+        visit("printable plan", "#profile-h", "Municipality profile")
+        follow(page, f'.doc-nav a[href="/m/{PLANNED}"]')  # back: the plan page is the working group's
         log_out(page)
         if admin:
             follow(page, 'header .menu a[href^="/login"]')
@@ -154,6 +163,14 @@ def walk(browser, password: str, lang: str, *, admin: bool = True, axe: bool = T
             visit("admin users", "main h1", "Users")
             follow(page, 'main .cards li:has-text("coordinator@example.org") > a')
             visit("admin user", "#memberships-title", "Roles in municipalities")
+            # The police's review page (admins see every municipality), a plan from it and its audit log.
+            follow(page, 'header .menu a[href="/my"]')
+            follow(page, 'main a[href="/review"]')
+            visit("police review", "main h1", "Police review")
+            follow(page, 'main h3 a[href*="/plans/"] >> nth=0')
+            visit("plan", "#workflow-title", "Review and adoption")
+            follow(page, 'main #log a')
+            visit("audit log", "main h1", "Audit log")
             log_out(page)
     finally:
         result.requests = tab.requests
