@@ -57,6 +57,13 @@ PAGES = [
     ("/m/kyzyl-suu/priorities/assessment", COORDINATOR, 200),
     ("/m/kyzyl-suu/meetings", COORDINATOR, 200),
     ("/m/kyzyl-suu/meetings/1", COORDINATOR, 200),  # the demo's meeting with its closed vote
+    # The demo's adopted plan of Uch-Korgon (plan 1): public page, printable plan and brief, the plan page, its log.
+    ("/plan/uch-korgon", ANON, 200),
+    ("/m/uch-korgon/plans/1/document", ANON, 200),
+    ("/m/uch-korgon/plans/1/brief", ANON, 200),
+    ("/m/uch-korgon/plans/1", ADMIN, 200),
+    ("/m/uch-korgon/plans/1/log", ADMIN, 200),
+    ("/review", ADMIN, 200),
 ]
 # The measure form, on a draft plan added to Talas (the demo has none there; Kyzyl-Suu's pages stay as they are),
 # fetched by the site admin, who may edit every municipality's plan.
