@@ -52,6 +52,8 @@ def create_app(config: dict | None = None) -> Flask:
     from . import cli
     from .accounts.routes import bp as accounts_bp
     from .api.routes import bp as api_bp
+    from .budget import progress_routes
+    from .budget import routes as budget_routes
     from .documents.routes import bp as documents_bp
     from .municipalities import admin, routes
     from .plans import routes as plan_routes
@@ -71,14 +73,17 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(priority_routes.bp)
     app.register_blueprint(meeting_routes.bp)
     app.register_blueprint(plan_routes.bp)
+    app.register_blueprint(progress_routes.bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(documents_bp)
+    app.register_blueprint(budget_routes.bp)
     routes.init_app(app)
     survey_routes.init_app(app)
     result_routes.init_app(app)
     priority_routes.init_app(app)
     meeting_routes.init_app(app)
     plan_routes.init_app(app)
+    budget_routes.init_app(app)
     cli.init_app(app)
 
     if not app.config.get("CPPLAN_SKIP_DB_CHECK"):

@@ -1,6 +1,9 @@
 """The demo dataset: the places of the source report as municipalities, demo users and a working group."""
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 from .accounts.models import User
 from .extensions import db
 from .municipalities.models import Area, Membership, Municipality, Organisation, WorkingGroupMember
@@ -109,6 +112,7 @@ def build(password: str) -> dict[str, int]:
     build_meeting(home)
     build_priority_ratings(home)
     plans = build_plans(municipalities)
+    build_rates()
     db.session.commit()
     return {"municipalities": len(municipalities), "users": len(USERS),
             "population": sum(m.population for m in municipalities), "responses": answered, "plans": plans}
@@ -329,9 +333,6 @@ def build_plan(m: Municipality, orgs: dict, codes, measures: int, *, status: str
     Each measure takes the library's texts in ky/ru/en, lead, partners and indicators (target 80); every second
     one has half of its cost secured; council is (number, date) or None.
     """
-    from datetime import date
-    from decimal import Decimal
-
     from .plans import library
     from .plans.models import Indicator, Measure, Plan, PlanIssue
     from .priorities.models import DecisionItem, PriorityDecision
@@ -392,6 +393,8 @@ def build_plans(municipalities: list[Municipality]) -> int:
                                for name, kind, gender, role in PLAN_GROUP)
         plan = build_plan(m, orgs, codes, measures, status="adopted", first_year=adopted.year,
                           council=(number, adopted.date()))
+        db.session.flush()
+        build_budget(plan, number, adopted.date(), today.date())
         for action, before, after, back in (("start", "", "draft", 50), ("submit", "draft", "submitted", 20),
                                             ("start_review", "submitted", "in_review", 15),
                                             ("approve", "in_review", "approved", 10),
@@ -399,3 +402,38 @@ def build_plans(municipalities: list[Municipality]) -> int:
             plan.events.append(PlanEvent(action=action, from_state=before, to_state=after,
                                          at=adopted - timedelta(days=back)))
     return len(DEMO_PLANS)
+
+
+# Invented money for the demo plans: som per US dollar by year, a donor, and what the lines are for.
+DEMO_RATES = {2025: Decimal("87.3500"), 2026: Decimal("87.4500"), 2027: Decimal("87.6000"), 2028: Decimal("88.0000")}
+DEMO_DONOR = "(демо) UNODC"
+CENT = Decimal("0.01")
+
+
+def build_budget(plan, decision: str, adopted_on, today) -> None:
+    """Give an adopted demo plan's measures money: 60 % from the local budget, a donor's 30 % on every second
+    measure, every third measure nothing (a gap to fund); half of the local money spent where the year began."""
+    from .budget.models import Allocation, Expenditure
+
+    for n, measure in enumerate(plan.measures):
+        if n % 3 == 2 or measure.cost is None:
+            continue
+        year = int(measure.start[:4])
+        local = (measure.cost * Decimal("0.6")).quantize(CENT)
+        db.session.add(Allocation(measure_id=measure.id, source="local_budget", year=year, amount=local,
+                                  decision_ref=f"(демо) {decision}", decided_on=adopted_on))
+        if n % 2:
+            db.session.add(Allocation(measure_id=measure.id, source="donor", donor_name=DEMO_DONOR, year=year,
+                                      amount=(measure.cost * Decimal("0.3")).quantize(CENT)))
+        spent_on = date(year, 4, 15)
+        if spent_on <= today:
+            db.session.add(Expenditure(measure_id=measure.id, spent_on=spent_on, amount=(local / 2).quantize(CENT),
+                                       purpose="(демо) Материалдар жана иш-чаранын чыгымдары / материалы и расходы",
+                                       document_ref=f"(демо) №{n + 1}"))
+
+
+def build_rates() -> None:
+    """Set the demo's exchange rates (som per US dollar) for the plans' years."""
+    from .budget.models import ExchangeRate
+
+    db.session.add_all(ExchangeRate(year=year, kgs_per_usd=rate) for year, rate in DEMO_RATES.items())

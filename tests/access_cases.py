@@ -307,6 +307,15 @@ URLS: dict[str, Callable[[Ctx], str]] = {
     "plans.public": lambda c: (adopted_home_plan(c), f"/plan/{c.home}")[1],
     "plans.public_version": lambda c: (adopted_home_plan(c), f"/plan/{c.home}/v1")[1],
     "plans.police": lambda c: "/review",
+    "budget.plan": lambda c: f"/m/{c.home}/plans/{adopted_home_plan(c)[0]}/budget",
+    "budget.measure": lambda c: _budget_url(c, ""),
+    "budget.add_allocation": lambda c: _budget_url(c, "/allocations"),
+    "budget.add_expenditure": lambda c: _budget_url(c, "/expenditures"),
+    "budget.exchange_rates": lambda c: "/admin/exchange-rates",
+    "progress.page": lambda c: _progress_url(c, ""),
+    "progress.status": lambda c: _progress_url(c, "/status"),
+    "progress.add_value": lambda c: _progress_url(c, f"/indicators/{progress_measure(c)[2]}/values"),
+    "progress.from_survey": lambda c: _progress_url(c, f"/indicators/{progress_measure(c)[2]}/from-survey"),
 }
 
 # Expected answer to GET, per role. Every rule of app.url_map (but static) must be listed.
@@ -424,6 +433,18 @@ EXPECTED: dict[str, dict] = {
     "plans.public_version":               row(200,   200,   200,   200,   200,   200,   200,   200),
     # The police's view of plans to review and of their measures: police anywhere, and site admins.
     "plans.police":                       row(LOGIN, 403,   403,   200,   403,   403,   403,   200),
+    # An adopted plan's budget, in total and per measure: anyone reads it (a draft's answers 404 or 409,
+    # see test_budget); only the coordinator records money; site admins set the exchange rates.
+    "budget.plan":                        row(200,   200,   200,   200,   200,   200,   200,   200),
+    "budget.measure":                     row(200,   200,   200,   200,   200,   200,   200,   200),
+    "budget.add_allocation":              row(405,   405,   405,   405,   405,   405,   405,   405),
+    "budget.add_expenditure":             row(405,   405,   405,   405,   405,   405,   405,   405),
+    "budget.exchange_rates":              row(LOGIN, 403,   403,   403,   403,   403,   403,   200),
+    # An adopted plan's progress: anyone reads it (a draft's is refused, see test_progress).
+    "progress.page":                      row(200,   200,   200,   200,   200,   200,   200,   200),
+    "progress.status":                    row(405,   405,   405,   405,   405,   405,   405,   405),
+    "progress.add_value":                 row(405,   405,   405,   405,   405,   405,   405,   405),
+    "progress.from_survey":               row(405,   405,   405,   405,   405,   405,   405,   405),
 }
 
 
@@ -946,6 +967,118 @@ def _plan_new_version(c: Ctx, role: str) -> Post:
     return Post(f"/m/{c.home}/plans/{pid}/new-version", {}, lambda: c.exists(Plan, previous_id=pid, status="draft"))
 
 
+def new_indicator(c: Ctx, measure_id: int) -> int:
+    """Add a survey-share indicator (residents feeling safe, %, from 40 to 60) to the measure; return its id."""
+    from cpplan.plans.models import Indicator
+
+    with c.app.app_context():
+        indicator = Indicator(measure_id=measure_id, position=c._next(), name=f"Residents feeling safe {c._n}",
+                              unit="%", baseline="40", target="60", source="Safety survey")
+        db.session.add(indicator)
+        db.session.commit()
+        return indicator.id
+
+
+def progress_measure(c: Ctx) -> tuple[int, int, int]:
+    """Return (plan, measure, indicator) ids of an adopted plan of home with a survey-share indicator (first use)."""
+    if not hasattr(c, "_progress_measure"):
+        pid, _iid, mid = new_plan(c, "adopted")
+        c._progress_measure = (pid, mid, new_indicator(c, mid))
+    return c._progress_measure
+
+
+def progress_survey(c: Ctx) -> int:
+    """Return the id of a closed follow-up survey of home in which 12 residents rate road safety 5 (first use)."""
+    if not hasattr(c, "_progress_survey"):
+        from cpplan.surveys import services
+
+        with c.app.app_context():
+            survey = services.create_standard(c._municipality(c.home), "follow_up")
+            services.open_survey(survey)
+            db.session.commit()
+            for _n in range(12):
+                services.submit(survey, str(uuid.uuid4()), {"consent": "yes", "issue_seriousness": {"road_safety": 5}},
+                                "web")
+            services.close_survey(survey)
+            db.session.commit()
+            c._progress_survey = survey.id
+    return c._progress_survey
+
+
+def _progress_url(c: Ctx, tail: str) -> str:
+    pid, mid, _iid = progress_measure(c)
+    return f"/m/{c.home}/plans/{pid}/measures/{mid}/progress{tail}"
+
+
+def _progress_status(c: Ctx, role: str) -> Post:
+    """The measure is under way, a different percent complete for every role."""
+    from cpplan.budget.progress import MeasureProgress
+
+    _pid, mid, _iid = progress_measure(c)
+    percent = 10 + ROLES.index(role)
+    return Post(_progress_url(c, "/status"), {"status": "in_progress", "percent_complete": str(percent)},
+                lambda: c.exists(MeasureProgress, measure_id=mid, percent_complete=percent))
+
+
+def _progress_value(c: Ctx, role: str) -> Post:
+    from cpplan.budget.progress import IndicatorValue
+
+    _pid, _mid, iid = progress_measure(c)
+    note = f"Counted by {role}"
+    return Post(_progress_url(c, f"/indicators/{iid}/values"),
+                {"measured_on": "2026-05-01", "value": "42,5", "note": note},
+                lambda: c.exists(IndicatorValue, indicator_id=iid, note=note))
+
+
+def _progress_from_survey(c: Ctx, role: str) -> Post:
+    """A fresh indicator takes road safety's published share from the closed follow-up survey."""
+    from cpplan.budget.progress import IndicatorValue
+
+    _pid, mid, _iid = progress_measure(c)
+    iid, sid = new_indicator(c, mid), progress_survey(c)
+    return Post(_progress_url(c, f"/indicators/{iid}/from-survey"), {"survey": str(sid), "issue": "road_safety"},
+                lambda: c.exists(IndicatorValue, indicator_id=iid, source="survey", survey_id=sid))
+
+
+def _budget_url(c: Ctx, tail: str) -> str:
+    """Return the budget page (plus tail) of the measure of home's adopted plan."""
+    pid, _iid, mid = adopted_home_plan(c)
+    return f"/m/{c.home}/plans/{pid}/measures/{mid}/budget{tail}"
+
+
+def _budget_allocation(c: Ctx, role: str) -> Post:
+    """A donor's allocation to the adopted plan's measure, its decision named after the role."""
+    from cpplan.budget.models import Allocation
+
+    _pid, _iid, mid = adopted_home_plan(c)
+    decision = f"Grant {role}"
+    return Post(_budget_url(c, "/allocations"),
+                {"allocation-source": "donor", "allocation-donor_name": "UNDP", "allocation-year": "2026",
+                 "allocation-amount": "25000.50", "allocation-decision_ref": decision},
+                lambda: c.exists(Allocation, measure_id=mid, decision_ref=decision), csrf_field="allocation-csrf_token")
+
+
+def _budget_expenditure(c: Ctx, role: str) -> Post:
+    from cpplan.budget.models import Expenditure
+
+    _pid, _iid, mid = adopted_home_plan(c)
+    purpose = f"Paint for the crossing ({role})"
+    return Post(_budget_url(c, "/expenditures"),
+                {"expenditure-spent_on": "2026-05-01", "expenditure-amount": "1200", "expenditure-purpose": purpose},
+                lambda: c.exists(Expenditure, measure_id=mid, purpose=purpose), csrf_field="expenditure-csrf_token")
+
+
+def _exchange_rate(c: Ctx, role: str) -> Post:
+    """A rate for a year that has none yet."""
+    from cpplan.budget.models import ExchangeRate
+
+    with c.app.app_context():
+        taken = set(db.session.scalars(db.select(ExchangeRate.year)))
+    year = min(set(range(2000, 2101)) - taken)
+    return Post("/admin/exchange-rates", {"year": str(year), "kgs_per_usd": "87.4512"},
+                lambda: c.exists(ExchangeRate, year=year))
+
+
 POSTS: dict[str, Callable[[Ctx, str], Post]] = {
     "accounts.login": _login,
     "accounts.logout": _logout,
@@ -997,6 +1130,12 @@ POSTS: dict[str, Callable[[Ctx, str], Post]] = {
     "plans.transition": _plan_transition,
     "plans.new_version": _plan_new_version,
     "plans.comment": _plan_comment,
+    "budget.add_allocation": _budget_allocation,
+    "budget.add_expenditure": _budget_expenditure,
+    "budget.exchange_rates": _exchange_rate,
+    "progress.status": _progress_status,
+    "progress.add_value": _progress_value,
+    "progress.from_survey": _progress_from_survey,
 }
 
 # Expected answer to a POST with a valid CSRF token and valid data, per role.
@@ -1057,6 +1196,14 @@ EXPECTED_POST: dict[str, dict] = {
     "plans.new_version":                  row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
     # Every role of the municipality but viewers comments on the plan and its measures.
     "plans.comment":                      row(LOGIN, 403,   OK,    OK,    OK,    OK,    403,   OK),
+    # Only the coordinator (and site admins) record an adopted plan's money; only site admins set rates.
+    "budget.add_allocation":              row(LOGIN, 403,   403,   403,   403,   OK,    403,   OK),
+    "budget.add_expenditure":             row(LOGIN, 403,   403,   403,   403,   OK,    403,   OK),
+    "budget.exchange_rates":              row(LOGIN, 403,   403,   403,   403,   403,   403,   OK),
+    # The coordinator and facilitators record the progress of an adopted plan's measures.
+    "progress.status":                    row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
+    "progress.add_value":                 row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
+    "progress.from_survey":               row(LOGIN, 403,   403,   403,   OK,    OK,    403,   OK),
 }
 
 

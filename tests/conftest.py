@@ -170,5 +170,19 @@ class Auth:
 
 
 @pytest.fixture
+def as_role(app, world):
+    """Return login(role): a client logged in as the world's user of that role, one per role ("anonymous": none)."""
+    from access_cases import logged_in_client  # access_cases imports this module
+
+    clients = {}
+
+    def login(role: str):
+        if role not in clients:
+            clients[role] = logged_in_client(app, None if role == "anonymous" else world["users"][role])
+        return clients[role]
+    return login
+
+
+@pytest.fixture
 def auth(client):
     return Auth(client)

@@ -12,7 +12,7 @@ from access_cases import page_text, snapshot
 from cpplan import maps
 from cpplan.plans import validation
 from cpplan.plans.forms import FUNDED_ERRORS, MEASURE_ERRORS
-from test_plans import MEASURE, as_role, issue_id, plan_of, post, started, url  # noqa: F401  (as_role: fixture)
+from test_plans import MEASURE, issue_id, plan_of, post, started, url
 
 POINT = {"lat": "42.4931", "lon": "78.3955"}  # Karakol, Issyk-Kul region
 EVIL = "</script><script>alert(1)</script> ${alert(1)} `x` \"q\""

@@ -7,23 +7,12 @@ from decimal import Decimal as D
 
 import pytest
 
-from access_cases import logged_in_client, page_text, snapshot, translated
+from access_cases import page_text, snapshot, translated
 from conftest import csrf_token
 from cpplan.extensions import db
 from cpplan.i18n import format_money
 from cpplan.plans.models import Measure, Plan, PlanComment, PlanEvent
 from plan_factory import make_plan
-
-
-@pytest.fixture
-def as_role(app, world):
-    clients = {}
-
-    def login(role: str):
-        if role not in clients:
-            clients[role] = logged_in_client(app, None if role == "anonymous" else world["users"][role])
-        return clients[role]
-    return login
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from access_cases import count_rows, logged_in_client, page_text, snapshot
+from access_cases import count_rows, page_text, snapshot
 from conftest import csrf_token
 from cpplan.extensions import db
 from cpplan.i18n import format_money
@@ -31,17 +31,6 @@ def survey_figures(monkeypatch):
             "domestic_violence": IssueFigures("domestic_violence", None, None, None, None)}
     monkeypatch.setattr(queries, "issue_figures", lambda municipality: fake)
     return fake
-
-
-@pytest.fixture
-def as_role(app, world):
-    clients = {}
-
-    def login(role: str):
-        if role not in clients:
-            clients[role] = logged_in_client(app, world["users"][role])
-        return clients[role]
-    return login
 
 
 def url(world, tail: str = "") -> str:

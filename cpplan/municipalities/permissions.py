@@ -23,6 +23,9 @@ RULES: dict[str, frozenset[str]] = {
     # Comment on the plan and its measures (plans/workflow.py can_comment has the last word).
     "comment_plan": frozenset({"coordinator", "facilitator", "member", "police"}),
     "view_plan_log": frozenset({"coordinator"}),  # the plan's audit log, refused attempts included
+    "manage_budget": frozenset({"coordinator"}),  # record an adopted plan's allocations and spending
+    # Status, percent complete and indicator values of an adopted plan's measures (budget/progress_routes.py).
+    "edit_progress": frozenset({"coordinator", "facilitator"}),
     "edit_municipality": frozenset(),           # profile and areas: admins only
     "admin": frozenset(),                       # site administration
 }

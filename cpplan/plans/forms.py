@@ -123,7 +123,7 @@ class MeasureForm(FlaskForm):
                          validate_choice=False, default="planned")
     indicators = FieldList(FormField(IndicatorForm), min_entries=INDICATOR_ROWS, max_entries=INDICATOR_ROWS)
 
-    check: validation.MeasureCheck | None = None
+    check: validation.Check | None = None
 
     def set_choices(self, organisations: list[tuple[str, str]], areas: list[tuple[str, str]]) -> None:
         """Offer these organisations (lead, partners) and areas as [(id, name)]."""

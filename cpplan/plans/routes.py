@@ -31,6 +31,10 @@ EVENT_LABELS = {
     "add_measure": _l("Measure added"),
     "edit_measure": _l("Measure edited"),
     "new_version": _l("New version made"),
+    "add_allocation": _l("Allocation recorded"),  # budget/
+    "add_expenditure": _l("Spending recorded"),  # budget/
+    "progress": _l("Progress of a measure updated"),
+    "indicator_value": _l("Indicator value recorded"),
 }
 
 

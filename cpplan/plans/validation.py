@@ -61,8 +61,11 @@ def parse_period(text: str | None, *, end: bool = False) -> Month | None:
     return None
 
 
-def parse_cost(text: str | None) -> tuple[Decimal | None, str | None]:
-    """Return (amount in som, None) or (None, error code); an empty cost is (None, None): not yet estimated."""
+def parse_decimal(text: str | None, places: int, maximum: Decimal) -> tuple[Decimal | None, str | None]:
+    """Return (exact number, None) or (None, error code) for a typed amount; empty is (None, None).
+
+    Spaces group thousands, "," or "." marks decimals; at most `places` decimals, no sign, at most `maximum`.
+    """
     value = (text or "").strip().replace("\u00a0", "").replace(" ", "")
     if not value:
         return None, None
@@ -74,11 +77,16 @@ def parse_cost(text: str | None) -> tuple[Decimal | None, str | None]:
         return None, "not_a_number"
     if amount < 0:
         return None, "negative"
-    if amount.as_tuple().exponent < -2:
+    if amount.as_tuple().exponent < -places:
         return None, "too_many_decimals"
-    if amount > COST_MAX:
+    if amount > maximum:
         return None, "too_large"
     return amount, None
+
+
+def parse_cost(text: str | None) -> tuple[Decimal | None, str | None]:
+    """Return (amount in som, None) or (None, error code); an empty cost is (None, None): not yet estimated."""
+    return parse_decimal(text, 2, COST_MAX)
 
 
 @dataclass
@@ -91,8 +99,11 @@ class Indicator:
 
 
 @dataclass
-class MeasureCheck:
-    """A checked measure: clean values, and error codes per field ("indicators-<n>-<field>" for indicators)."""
+class Check:
+    """Checked input: clean values by field, and an error code for each field that is wrong.
+
+    A measure's indicators are fields named "indicators-<n>-<field>". The budget's checks use this class too.
+    """
 
     values: dict = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
@@ -102,7 +113,7 @@ class MeasureCheck:
         return not self.errors
 
 
-def _text(check: MeasureCheck, name: str, raw: str | None, limit: int, required: bool) -> str:
+def _text(check: Check, name: str, raw: str | None, limit: int, required: bool) -> str:
     value = (raw or "").strip()
     if required and not value:
         check.errors[name] = "required"
@@ -126,7 +137,7 @@ def parse_coordinate(text: str | None, bounds: tuple[float, float]) -> tuple[Dec
     return degrees.quantize(COORDINATE_STEP, rounding=ROUND_HALF_UP), None
 
 
-def _point(check: MeasureCheck, raw_lat: str | None, raw_lon: str | None) -> tuple[Decimal, Decimal] | None:
+def _point(check: Check, raw_lat: str | None, raw_lon: str | None) -> tuple[Decimal, Decimal] | None:
     """Return the (lat, lon) point, or None when neither is given; record errors on "lat" and "lon"."""
     texts = {"lat": (raw_lat or "").strip(), "lon": (raw_lon or "").strip()}
     if not any(texts.values()):
@@ -144,9 +155,9 @@ def _point(check: MeasureCheck, raw_lat: str | None, raw_lon: str | None) -> tup
     return None if None in point else (point[0], point[1])
 
 
-def check_measure(raw: dict) -> MeasureCheck:
+def check_measure(raw: dict) -> Check:
     """Check a measure's fields as sent by a form (strings) and return clean values or error codes."""
-    check = MeasureCheck()
+    check = Check()
     check.values["title"] = _text(check, "title", raw.get("title"), TITLE_MAX, True)
     check.values["description"] = _text(check, "description", raw.get("description"), DESCRIPTION_MAX, False)
     start = parse_period(raw.get("start"))

@@ -171,6 +171,12 @@ def walk(browser, password: str, lang: str, *, admin: bool = True, axe: bool = T
             visit("plan", "#workflow-title", "Review and adoption")
             follow(page, 'main #log a')
             visit("audit log", "main h1", "Audit log")
+            # The plan's budget (the demo's allocations and spending) and one measure's money.
+            follow(page, 'main p.crumbs a[href*="/plans/"]')
+            follow(page, 'main .public-link a[href$="/budget"]')
+            visit("plan budget", "main h1", "Budget of the plan")
+            follow(page, 'main th a[href$="/budget"] >> nth=0')
+            visit("measure budget", "#allocations-title", "Allocations")
             log_out(page)
     finally:
         result.requests = tab.requests

@@ -1,0 +1,1 @@
+"""Budget tracking: allocations, expenditures and progress of the plan's measures."""
