@@ -308,6 +308,8 @@ URLS: dict[str, Callable[[Ctx], str]] = {
     "plans.public_version": lambda c: (adopted_home_plan(c), f"/plan/{c.home}/v1")[1],
     "plans.police": lambda c: "/review",
     "budget.plan": lambda c: f"/m/{c.home}/plans/{adopted_home_plan(c)[0]}/budget",
+    "budget.plan_csv": lambda c: f"/m/{c.home}/plans/{adopted_home_plan(c)[0]}/budget.csv",
+    "budget.plan_xlsx": lambda c: f"/m/{c.home}/plans/{adopted_home_plan(c)[0]}/budget.xlsx",
     "budget.measure": lambda c: _budget_url(c, ""),
     "budget.add_allocation": lambda c: _budget_url(c, "/allocations"),
     "budget.add_expenditure": lambda c: _budget_url(c, "/expenditures"),
@@ -436,6 +438,8 @@ EXPECTED: dict[str, dict] = {
     # An adopted plan's budget, in total and per measure: anyone reads it (a draft's answers 404 or 409,
     # see test_budget); only the coordinator records money; site admins set the exchange rates.
     "budget.plan":                        row(200,   200,   200,   200,   200,   200,   200,   200),
+    "budget.plan_csv":                    row(200,   200,   200,   200,   200,   200,   200,   200),
+    "budget.plan_xlsx":                   row(200,   200,   200,   200,   200,   200,   200,   200),
     "budget.measure":                     row(200,   200,   200,   200,   200,   200,   200,   200),
     "budget.add_allocation":              row(405,   405,   405,   405,   405,   405,   405,   405),
     "budget.add_expenditure":             row(405,   405,   405,   405,   405,   405,   405,   405),

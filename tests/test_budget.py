@@ -310,3 +310,47 @@ def test_guide_step_follows_the_budget(app, world, as_role):
     assert budget_step(app, world, "member").action_label == "See the budget"
     set_status(app, plan_id, "completed")
     assert budget_step(app, world, "member").status == "done"
+
+
+# --- exports ---------------------------------------------------------------------------------------
+
+INJECTION = "=HYPERLINK(\"http://evil.example\",\"click\")"
+
+
+def test_budget_lines_export_exactly_as_csv_and_xlsx_with_formulas_neutralised(app, world, as_role, client, plan):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    plan_id, (first, second, *_rest) = plan
+    coordinator = as_role("coordinator")
+    assert allocate(coordinator, world, plan_id, first, source="donor", donor_name=INJECTION).status_code == 302
+    assert allocate(coordinator, world, plan_id, second, amount="0.10").status_code == 302
+    assert spend(coordinator, world, plan_id, first, purpose="+cmd|' /C calc'!A0", amount="1234567.89").status_code \
+        == 302
+    base = f"/m/{world['home']}/plans/{plan_id}/budget"
+    response = client.get(base + ".csv")  # anonymous: the adopted plan's budget is public
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"].endswith("-plan-v1-budget.csv")
+    lines = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert [(r["kind"], int(r["measure_id"]), r["amount_kgs"]) for r in lines] == [
+        ("allocation", first, "15000.55"), ("allocation", second, "0.10"), ("expenditure", first, "1234567.89")]
+    assert lines[0]["donor"] == "'" + INJECTION and lines[2]["purpose"].startswith("'+cmd")
+    response = client.get(base + ".xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    values = list(sheet.iter_rows(min_row=2, values_only=True))
+    header = [c.value for c in sheet[1]]
+    amounts = [row[header.index("amount_kgs")] for row in values]
+    assert [D(str(a)) for a in amounts] == [D("15000.55"), D("0.10"), D("1234567.89")]
+    assert all(isinstance(a, (int, float)) for a in amounts)  # numbers a spreadsheet can add up
+    assert values[0][header.index("donor")] == "'" + INJECTION
+    assert not any(isinstance(v, str) and v.startswith("=") for row in values for v in row)
+
+
+def test_exports_of_a_draft_plan_are_not_public(app, world, client):
+    with app.app_context():
+        plan_id = make_plan(world["home_id"], measures=1, status="draft")
+    for tail in (".csv", ".xlsx"):
+        assert client.get(f"/m/{world['home']}/plans/{plan_id}/budget{tail}").status_code == 404

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from babel.numbers import format_currency, format_decimal
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -26,6 +26,7 @@ from ..plans import review, workflow
 from ..plans import services as plan_services
 from ..plans.models import Measure, Plan, PlanIssue
 from ..plans.services import today
+from ..surveys import export
 from . import rollup, services
 from .forms import AllocationForm, ExpenditureForm, RateForm
 from .labels import SOURCE_LABELS
@@ -34,6 +35,7 @@ bp = Blueprint("budget", __name__)
 PLAN = "/m/<slug>/plans/<int:plan_id>/budget"
 MEASURE = "/m/<slug>/plans/<int:plan_id>/measures/<int:measure_id>/budget"
 # Money is recorded while the plan is carried out; a completed plan is kept as it is.
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RECORDING_STATES = tuple(s for s in workflow.ADOPTED_STATES if s not in workflow.FINAL_STATES)
 
 
@@ -231,6 +233,32 @@ def plan(slug: str, plan_id: int):
     return render_template("budget/plan.html", m=municipality, plan=plan, summary=summary, issues=issues,
                            charts=charts, sources=SOURCE_LABELS, labels=workflow.STATE_LABELS,
                            internal=can("view", municipality), set_rates=can("admin"))
+
+
+def _export(slug: str, plan_id: int, kind: str):
+    """Send an adopted plan's budget lines as "csv" or "xlsx" (every text cell neutralised against formulas)."""
+    municipality, plan = _readable(slug, plan_id)
+    if plan.status not in workflow.ADOPTED_STATES:
+        return _refused(municipality, plan)
+    rows = services.budget_lines(plan)
+    if kind == "csv":
+        response = Response("".join(export.csv_text(services.LINE_HEADER, rows)).encode("utf-8"), mimetype="text/csv")
+    else:
+        response = Response(export.xlsx_bytes("budget", services.LINE_HEADER, rows), mimetype=XLSX)
+    response.headers["Content-Disposition"] = f"attachment; filename={slug}-plan-v{plan.version}-budget.{kind}"
+    return response
+
+
+@bp.route(PLAN + ".csv")
+def plan_csv(slug: str, plan_id: int):
+    """Download the plan's budget lines (allocations and expenditures) as CSV for Excel."""
+    return _export(slug, plan_id, "csv")
+
+
+@bp.route(PLAN + ".xlsx")
+def plan_xlsx(slug: str, plan_id: int):
+    """Download the plan's budget lines as an Excel workbook (amounts as numbers)."""
+    return _export(slug, plan_id, "xlsx")
 
 
 @bp.route("/admin/exchange-rates", methods=["GET", "POST"])

@@ -30,3 +30,21 @@ def csv_text(header: list[str], rows: Iterable[list], bom: bool = True) -> Itera
             out.seek(0)
             out.truncate()
     yield out.getvalue()
+
+
+def xlsx_bytes(title: str, header: list[str], rows: Iterable[list]) -> bytes:
+    """Return one worksheet as .xlsx: numbers stay numbers, every text cell neutralised (openpyxl would store a
+    text starting with "=" as a formula)."""
+    from decimal import Decimal
+
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title[:31])
+    sheet.append([neutralise(cell) for cell in header])
+    for row in rows:
+        sheet.append([cell if isinstance(cell, (int, Decimal)) and not isinstance(cell, bool) else neutralise(cell)
+                      for cell in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
