@@ -64,6 +64,7 @@ PAGES = [
     ("/m/uch-korgon/plans/1", ADMIN, 200),
     ("/m/uch-korgon/plans/1/log", ADMIN, 200),
     ("/review", ADMIN, 200),
+    ("/overview", ANON, 200),
 ]
 # The measure form, on a draft plan added to Talas (the demo has none there; Kyzyl-Suu's pages stay as they are),
 # fetched by the site admin, who may edit every municipality's plan.
@@ -75,8 +76,9 @@ MAP_OPENED = " + map"
 # script also fetches the country outline, which the HTML parser cannot see.
 # The measure form loads Leaflet only when "Pick on the map" is pressed: measured as loaded (the usual
 # budget) and once more with what the button loads (MAP_OPENED row, the map's budget).
-PAGE_BUDGETS_KIB = {"/m/kyzyl-suu/results/{survey_id}/map": 64, MEASURE_FORM: 30, MEASURE_FORM + MAP_OPENED: 64}
-SCRIPT_FETCHES = {"/m/kyzyl-suu/results/{survey_id}/map": ["/static/vendor/kyrgyzstan.geojson"]}
+PAGE_BUDGETS_KIB = {"/m/kyzyl-suu/results/{survey_id}/map": 64, "/overview": 64, MEASURE_FORM: 30, MEASURE_FORM + MAP_OPENED: 64}
+SCRIPT_FETCHES = {"/m/kyzyl-suu/results/{survey_id}/map": ["/static/vendor/kyrgyzstan.geojson"],
+                  "/overview": ["/static/vendor/kyrgyzstan.geojson"]}
 ON_REQUEST = {MEASURE_FORM: ["/static/vendor/leaflet/leaflet.css", "/static/vendor/leaflet/leaflet.js",
                              "/static/vendor/kyrgyzstan.geojson"]}
 SURVEY_MUNICIPALITY = "kyzyl-suu"

@@ -52,7 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     from . import cli
     from .accounts.routes import bp as accounts_bp
     from .api.routes import bp as api_bp
-    from .budget import progress_routes
+    from .budget import map_routes, overview_routes, progress_routes
     from .budget import routes as budget_routes
     from .documents.routes import bp as documents_bp
     from .municipalities import admin, routes
@@ -77,6 +77,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(documents_bp)
     app.register_blueprint(budget_routes.bp)
+    app.register_blueprint(overview_routes.bp)
+    app.register_blueprint(map_routes.bp)
     routes.init_app(app)
     survey_routes.init_app(app)
     result_routes.init_app(app)

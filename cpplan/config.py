@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("ky", "ru", "en")
+# Map tiles under the measure maps: a {z}/{x}/{y} URL template (absolute, or a same-origin path); "" for none.
+TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+TILES_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+TILE_SUBDOMAINS = "abc"  # what {s} in a tile URL stands for (Leaflet's default)
 
 
 class ConfigError(RuntimeError):
@@ -54,6 +59,8 @@ def from_environment(environ: dict[str, str] | None = None) -> dict:
         "CPPLAN_PROXIES": _int(env, "CPPLAN_PROXIES", 0),
         # Data files (Kobo exports) may be larger than any form: these endpoints take up to this much.
         "CPPLAN_MAX_IMPORT_BYTES": _int(env, "CPPLAN_MAX_IMPORT_BYTES", 32 * 1024 * 1024),
+        "CPPLAN_TILES_URL": env.get("CPPLAN_TILES_URL", TILES_URL).strip(),
+        "CPPLAN_TILES_ATTRIBUTION": env.get("CPPLAN_TILES_ATTRIBUTION", TILES_ATTRIBUTION),
     }
     if _bool(env.get("CPPLAN_DEBUG")):
         settings["DEBUG"] = True
@@ -74,6 +81,25 @@ DEFAULTS = {
     "RATELIMIT_HEADERS_ENABLED": False,
     "SEND_FILE_MAX_AGE_DEFAULT": 7 * 24 * 3600,
 }
+
+
+def tile_origins(url: str) -> tuple[str, ...]:
+    """Return the origins the browser fetches tiles from (for the CSP's img-src); () for none or same-origin.
+
+    {s} in the host stands for each of TILE_SUBDOMAINS. Raises ConfigError for a URL Leaflet cannot use.
+    """
+    if not url:
+        return ()
+    if not all(part in url for part in ("{z}", "{x}", "{y}")):
+        raise ConfigError(f"CPPLAN_TILES_URL must contain {{z}}, {{x}} and {{y}}, e.g. {TILES_URL!r}; not {url!r}.")
+    if url.startswith("/") and not url.startswith("//"):
+        return ()  # served by this site: 'self' covers it
+    found = re.fullmatch(r"(https?://)([^/?#]+)/.*", url)
+    host = found.group(2) if found else ""
+    if not found or not re.fullmatch(r"[A-Za-z0-9.-]*(\{s\}[A-Za-z0-9.-]*)?(:[0-9]+)?", host):
+        raise ConfigError(f"CPPLAN_TILES_URL must be an http(s) URL or a path on this site, with only {{s}} "
+                          f"in the host, e.g. {TILES_URL!r}; not {url!r}.")
+    return tuple(dict.fromkeys(found.group(1) + host.replace("{s}", s) for s in TILE_SUBDOMAINS))
 
 
 def _local_secret(instance: Path) -> str:
@@ -114,6 +140,7 @@ def check(app) -> None:
                 f"The {lang!r} catalogue is not compiled ({mo} is missing). "
                 "Run `pybabel compile -d translations`."
             )
+    cfg["CPPLAN_TILE_ORIGINS"] = tile_origins(cfg.get("CPPLAN_TILES_URL", ""))
     minimums = (cfg["CPPLAN_MIN_CELL"], cfg["CPPLAN_MIN_CELL_SENSITIVE"])
     if min(minimums) < 1:
         raise ConfigError("CPPLAN_MIN_CELL and CPPLAN_MIN_CELL_SENSITIVE must be at least 1.")

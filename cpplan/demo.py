@@ -112,6 +112,7 @@ def build(password: str) -> dict[str, int]:
     build_meeting(home)
     build_priority_ratings(home)
     plans = build_plans(municipalities)
+    plans += build_history(municipalities)
     build_rates()
     db.session.commit()
     return {"municipalities": len(municipalities), "users": len(USERS),
@@ -376,12 +377,18 @@ def build_plan(m: Municipality, orgs: dict, codes, measures: int, *, status: str
     return plan
 
 
+def _place(plan, m: Municipality) -> None:
+    """Put each measure of a non-sensitive issue in one of the municipality's villages or wards, in turn."""
+    for n, measure in enumerate(plan.measures):
+        if not measure.plan_issue.issue.is_sensitive and m.areas:
+            measure.area = m.areas[n % len(m.areas)]
+
+
 def build_plans(municipalities: list[Municipality]) -> int:
     """Give the DEMO_PLANS municipalities an adopted plan, with its review and adoption in the audit log."""
     from datetime import timedelta
 
     from .accounts.models import utcnow
-    from .plans.models import PlanEvent
 
     by_slug = {m.slug: m for m in municipalities}
     today = utcnow()
@@ -394,14 +401,87 @@ def build_plans(municipalities: list[Municipality]) -> int:
         plan = build_plan(m, orgs, codes, measures, status="adopted", first_year=adopted.year,
                           council=(number, adopted.date()))
         db.session.flush()
+        _place(plan, m)
         build_budget(plan, number, adopted.date(), today.date())
-        for action, before, after, back in (("start", "", "draft", 50), ("submit", "draft", "submitted", 20),
-                                            ("start_review", "submitted", "in_review", 15),
-                                            ("approve", "in_review", "approved", 10),
-                                            ("adopt", "approved", "adopted", 0)):
-            plan.events.append(PlanEvent(action=action, from_state=before, to_state=after,
-                                         at=adopted - timedelta(days=back)))
+        _adoption_events(plan, adopted)
     return len(DEMO_PLANS)
+
+
+def _adoption_events(plan, adopted, later=()) -> None:
+    """Write the plan's way to adoption into its audit log (days before `adopted`), then the `later` steps."""
+    from datetime import timedelta
+
+    from .plans.models import PlanEvent
+
+    steps = (("start", "", "draft", 50), ("submit", "draft", "submitted", 20),
+             ("start_review", "submitted", "in_review", 15), ("approve", "in_review", "approved", 10),
+             ("adopt", "approved", "adopted", 0))
+    for action, before, after, back in steps:
+        plan.events.append(PlanEvent(action=action, from_state=before, to_state=after,
+                                     at=adopted - timedelta(days=back)))
+    for action, before, after, at in later:
+        plan.events.append(PlanEvent(action=action, from_state=before, to_state=after, at=at))
+
+
+# The first planning round of the source report (UNODC, 2016), invented in its details: the municipalities without
+# a current demo plan (but Kyzyl-Suu, whose cycle the demo walks through, and Talas, kept without a plan for
+# tests and benchmarks that add one) carried out a 2016–2018 plan, now completed. Their councils allocated money from the local
+# budget in 2016 ("over 165,000 USD" in the source): measure costs are som per inhabitant, the first and third
+# measures fully funded locally, the second 60 % locally and 40 % by a donor, the fourth left unfunded. Domestic
+# violence (GBV) is a priority in two of these plans and in two current ones: four municipalities, as reported.
+HISTORY_YEAR = 2016
+HISTORY_PLANS = [
+    ("kulundu", ("youth_delinquency", "road_safety", "livestock_theft")),
+    ("ala-buka", ("youth_delinquency", "domestic_violence", "livestock_theft")),
+    ("kerben", ("youth_delinquency", "school_racketeering", "domestic_violence")),
+    ("oktyabr", ("theft_burglary", "youth_delinquency", "road_safety")),
+    ("osh", ("school_racketeering", "alcohol_drugs", "road_safety")),
+    ("batken", ("school_racketeering", "youth_delinquency", "violent_extremism")),
+    ("naryn", ("livestock_theft", "alcohol_drugs", "road_safety")),
+    ("tokmok", ("theft_burglary", "road_safety", "youth_delinquency")),
+    ("jalal-abad", ("road_safety", "school_racketeering", "unsafe_spaces")),
+]
+HISTORY_COST_PER_INHABITANT = (26, 20, 18, 10)  # som, measures 1–4
+HISTORY_LOCAL_SHARE = (Decimal(1), Decimal("0.6"), Decimal(1), Decimal(0))
+HISTORY_RATE = Decimal("69.9100")  # som per US dollar in 2016 (demo, near the year's average)
+HISTORY_DONOR = "(демо) OSCE"
+
+
+def build_history(municipalities: list[Municipality]) -> int:
+    """Give the HISTORY_PLANS municipalities a completed 2016–2018 plan with its 2016 money; return how many."""
+    from datetime import datetime, timezone
+
+    from .budget.models import Allocation, Expenditure
+
+    by_slug = {m.slug: m for m in municipalities}
+    year = HISTORY_YEAR
+    adopted = datetime(year, 3, 25, 10, 0, tzinfo=timezone.utc)
+    for number, (slug, codes) in enumerate(HISTORY_PLANS, start=1):
+        m = by_slug[slug]
+        plan = build_plan(m, plan_organisations(m), codes, len(HISTORY_COST_PER_INHABITANT), status="completed",
+                          first_year=year, council=(f"{number}/1", adopted.date()))
+        db.session.flush()
+        _place(plan, m)
+        for n, measure in enumerate(plan.measures):
+            measure.start, measure.end, measure.funded = f"{year}-04", f"{year}-12", None
+            measure.cost = Decimal(m.population * HISTORY_COST_PER_INHABITANT[n]) + Decimal("0.00")
+            local = (measure.cost * HISTORY_LOCAL_SHARE[n]).quantize(CENT)
+            if not local:
+                continue
+            measure.status = "done"
+            db.session.add(Allocation(measure_id=measure.id, source="local_budget", year=year, amount=local,
+                                      decision_ref=f"(демо) {number}/1", decided_on=adopted.date()))
+            if local < measure.cost:
+                db.session.add(Allocation(measure_id=measure.id, source="donor", donor_name=HISTORY_DONOR, year=year,
+                                          amount=measure.cost - local))
+            db.session.add(Expenditure(measure_id=measure.id, spent_on=date(year, 10, 20),
+                                       amount=(measure.cost * Decimal("0.95")).quantize(CENT),
+                                       purpose="(демо) Иш-чаралар жана жабдуулар / мероприятия и оборудование",
+                                       document_ref=f"(демо) {number}-{n + 1}"))
+        end = datetime(year + 2, 12, 20, tzinfo=timezone.utc)
+        _adoption_events(plan, adopted, (("start_implementation", "adopted", "in_implementation", adopted),
+                                         ("complete", "in_implementation", "completed", end)))
+    return len(HISTORY_PLANS)
 
 
 # Invented money for the demo plans: som per US dollar by year, a donor, and what the lines are for.
@@ -436,4 +516,5 @@ def build_rates() -> None:
     """Set the demo's exchange rates (som per US dollar) for the plans' years."""
     from .budget.models import ExchangeRate
 
-    db.session.add_all(ExchangeRate(year=year, kgs_per_usd=rate) for year, rate in DEMO_RATES.items())
+    db.session.add_all(ExchangeRate(year=year, kgs_per_usd=rate)
+                       for year, rate in {HISTORY_YEAR: HISTORY_RATE, **DEMO_RATES}.items())

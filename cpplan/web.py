@@ -50,8 +50,9 @@ def set_security_headers(response):
     """Add CSP and the other security headers to every response."""
     nonce = g.get("csp_nonce")
     script = f"'self' 'nonce-{nonce}'" if nonce else "'self'"
+    images = " ".join(("'self'", "data:", *current_app.config.get("CPPLAN_TILE_ORIGINS", ())))  # + map tiles
     response.headers["Content-Security-Policy"] = (
-        f"default-src 'none'; script-src {script}; style-src 'self'; img-src 'self' data:; "
+        f"default-src 'none'; script-src {script}; style-src 'self'; img-src {images}; "
         "font-src 'self'; connect-src 'self'; manifest-src 'self'; worker-src 'self'; "
         "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     )
@@ -74,14 +75,25 @@ def render_error(code: int, message: str | None = None):
     return render_template("error.html", code=code, title=title, message=message or default), code
 
 
+def api_error(code: int):
+    """Return the JSON error of the API for an HTTP status: {"error": "<status>", "message": translated text}."""
+    _title, message = ERRORS.get(code, ERRORS[500])
+    response = jsonify({"error": str(code), "message": str(message)})
+    response.status_code = code
+    return response
+
+
 def handle_http_error(error: HTTPException):
     """Render any HTTP error as a translated page, or as JSON under /api/ (a ready response passes)."""
     if error.response is not None:
         return error.response
     db.session.rollback()
     if request.path.startswith("/api/"):
-        title, message = ERRORS.get(error.code, ERRORS[500])
-        return jsonify({"error": str(error.code), "message": str(message)}), error.code
+        response = api_error(error.code or 500)
+        allow = dict(error.get_headers()).get("Allow")  # a 405 keeps the list of methods the address takes
+        if allow:
+            response.headers["Allow"] = allow
+        return response
     return render_error(error.code or 500)
 
 
@@ -96,7 +108,7 @@ def handle_unexpected(error: Exception):
     """Log the error and show the translated 500 page; nothing half-written is kept."""
     db.session.rollback()
     current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
-    return render_error(500)
+    return api_error(500) if request.path.startswith("/api/") else render_error(500)
 
 
 def init_app(app) -> None:

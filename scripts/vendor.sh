@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Reproduce static/vendor/: Leaflet and Kyrgyzstan's outline, from npm only (no CDN at run time).
+# Reproduce static/vendor/: Leaflet, Leaflet.markercluster, jQuery and Kyrgyzstan's outline, from npm only
+# (no CDN at run time).
 # Not run by CI: the results are committed. Needs node + npm and the npm registry.
 #   scripts/vendor.sh            (RESOLUTION=50m by default; 110m is coarser, 10m is larger)
 set -euo pipefail
 
 LEAFLET_VERSION=1.9.4
+MARKERCLUSTER_VERSION=1.5.3
+JQUERY_VERSION=3.7.1
 WORLD_ATLAS_VERSION=2.0.2
 TOPOJSON_CLIENT_VERSION=3.1.0
 RESOLUTION="${RESOLUTION:-50m}"
@@ -15,8 +18,8 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 cd "$work"
-npm pack --silent "leaflet@$LEAFLET_VERSION" "world-atlas@$WORLD_ATLAS_VERSION" \
-  "topojson-client@$TOPOJSON_CLIENT_VERSION" >/dev/null
+npm pack --silent "leaflet@$LEAFLET_VERSION" "leaflet.markercluster@$MARKERCLUSTER_VERSION" "jquery@$JQUERY_VERSION" \
+  "world-atlas@$WORLD_ATLAS_VERSION" "topojson-client@$TOPOJSON_CLIENT_VERSION" >/dev/null
 for tgz in *.tgz; do
   mkdir -p "${tgz%.tgz}"
   tar xzf "$tgz" -C "${tgz%.tgz}"
@@ -30,6 +33,22 @@ cp "$leaflet/dist/leaflet.js" "$leaflet/dist/leaflet.css" "$leaflet/LICENSE" "$v
 cp "$leaflet/dist/images/"* "$vendor/leaflet/images/"
 # leaflet.js ends with a sourceMappingURL comment; the map is not vendored, so drop the reference.
 sed -i '/^\/\/# sourceMappingURL=/d' "$vendor/leaflet/leaflet.js"
+
+# Leaflet.markercluster: the minified script (its source map reference dropped too), both stylesheets, licence.
+cluster="$work/leaflet.markercluster-$MARKERCLUSTER_VERSION/package"
+rm -rf "$vendor/leaflet.markercluster"
+mkdir -p "$vendor/leaflet.markercluster"
+cp "$cluster/dist/leaflet.markercluster.js" "$cluster/dist/MarkerCluster.css" "$cluster/dist/MarkerCluster.Default.css" \
+  "$vendor/leaflet.markercluster/"
+cp "$cluster/MIT-LICENCE.txt" "$vendor/leaflet.markercluster/LICENSE"
+chmod 644 "$vendor/leaflet.markercluster/"*
+sed -i '/^\/\/# sourceMappingURL=/d' "$vendor/leaflet.markercluster/leaflet.markercluster.js"
+
+# jQuery: served locally should anything need it; no page of ours loads it.
+rm -rf "$vendor/jquery"
+mkdir -p "$vendor/jquery"
+cp "$work/jquery-$JQUERY_VERSION/package/dist/jquery.min.js" "$vendor/jquery/"
+cp "$work/jquery-$JQUERY_VERSION/package/LICENSE.txt" "$vendor/jquery/LICENSE"
 
 # Kyrgyzstan (ISO 3166-1 numeric 417) from Natural Earth via world-atlas, as GeoJSON with 3 decimals.
 cp "$work/world-atlas-$WORLD_ATLAS_VERSION/package/LICENSE" "$vendor/world-atlas.LICENSE"
@@ -61,7 +80,9 @@ cat > "$vendor/LICENSES.md" <<MD
 # Vendored third-party files
 
 Reproduce with \`scripts/vendor.sh\` (npm registry only). Everything here is served from
-\`static/\`; nothing is loaded from a CDN or a tile server.
+\`static/\`; nothing is loaded from a CDN. Map tiles are the one third-party request an operator
+may configure (\`CPPLAN_TILES_URL\`: OpenStreetMap's by default, empty for none); the Kyrgyzstan
+outline below is drawn under them and shows when they cannot load.
 
 | File | npm package | Version | Licence |
 |---|---|---|---|
@@ -69,12 +90,20 @@ Reproduce with \`scripts/vendor.sh\` (npm registry only). Everything here is ser
 | \`leaflet/leaflet.css\` | leaflet | $LEAFLET_VERSION | BSD-2-Clause (\`leaflet/LICENSE\`) |
 | \`leaflet/images/*.png\` | leaflet | $LEAFLET_VERSION | BSD-2-Clause (\`leaflet/LICENSE\`) |
 | \`leaflet/LICENSE\` | leaflet | $LEAFLET_VERSION | the licence text |
+| \`leaflet.markercluster/leaflet.markercluster.js\` | leaflet.markercluster | $MARKERCLUSTER_VERSION | MIT (\`leaflet.markercluster/LICENSE\`) |
+| \`leaflet.markercluster/MarkerCluster.css\` | leaflet.markercluster | $MARKERCLUSTER_VERSION | MIT (\`leaflet.markercluster/LICENSE\`) |
+| \`leaflet.markercluster/MarkerCluster.Default.css\` | leaflet.markercluster | $MARKERCLUSTER_VERSION | MIT (\`leaflet.markercluster/LICENSE\`) |
+| \`leaflet.markercluster/LICENSE\` | leaflet.markercluster | $MARKERCLUSTER_VERSION | the licence text (\`MIT-LICENCE.txt\`) |
+| \`jquery/jquery.min.js\` | jquery | $JQUERY_VERSION | MIT (\`jquery/LICENSE\`); vendored, loaded by no page |
+| \`jquery/LICENSE\` | jquery | $JQUERY_VERSION | the licence text (\`LICENSE.txt\`) |
 | \`kyrgyzstan.geojson\` | world-atlas (\`countries-$RESOLUTION.json\`), converted with topojson-client $TOPOJSON_CLIENT_VERSION (ISC) at vendoring time | $WORLD_ATLAS_VERSION | data: Natural Earth, public domain; packaging: ISC (\`world-atlas.LICENSE\`) |
 | \`world-atlas.LICENSE\` | world-atlas | $WORLD_ATLAS_VERSION | the licence text |
 
 \`leaflet.js\` is the package's \`dist/leaflet.js\` with its \`//# sourceMappingURL\` line removed
 (the source map is not vendored). \`kyrgyzstan.geojson\` keeps only Kyrgyzstan (ISO 3166-1
 numeric 417), with coordinates rounded to 3 decimals.
+\`leaflet.markercluster.js\` is the package's \`dist/leaflet.markercluster.js\`, its
+\`//# sourceMappingURL\` line removed as well.
 
 ## Natural Earth
 
@@ -96,9 +125,18 @@ $(cat "$vendor/world-atlas.LICENSE")
 ## Leaflet (BSD-2-Clause)
 
 $(cat "$vendor/leaflet/LICENSE")
+
+## Leaflet.markercluster (MIT)
+
+$(cat "$vendor/leaflet.markercluster/LICENSE")
+
+## jQuery (MIT)
+
+$(cat "$vendor/jquery/LICENSE")
 MD
 
 echo "vendored into $vendor:"
-(cd "$vendor" && for f in leaflet/leaflet.js leaflet/leaflet.css kyrgyzstan.geojson; do
-  printf '  %-22s %7d bytes, %6d gzipped\n' "$f" "$(wc -c <"$f")" "$(gzip -6 -c "$f" | wc -c)"
+(cd "$vendor" && for f in leaflet/leaflet.js leaflet/leaflet.css leaflet.markercluster/leaflet.markercluster.js \
+    kyrgyzstan.geojson; do
+  printf '  %-46s %7d bytes, %6d gzipped\n' "$f" "$(wc -c <"$f")" "$(gzip -6 -c "$f" | wc -c)"
 done)

@@ -269,6 +269,11 @@ URLS: dict[str, Callable[[Ctx], str]] = {
     "results.hotspots": lambda c: f"/m/{c.home}/results/{c.open_survey()[0]}/map",
     "results.rounds": lambda c: (follow_up_survey(c), f"/m/{c.home}/results/rounds")[1],
     "api.survey_results": lambda c: f"/api/v1/municipalities/{c.home}/surveys/{closed_survey(c)}/results",
+    "api.municipalities": lambda c: "/api/v1/municipalities",
+    "api.municipality": lambda c: f"/api/v1/municipalities/{c.home}",
+    "api.plan": lambda c: f"/api/v1/plans/{home_plan(c)[0]}",
+    "api.plan_budget": lambda c: f"/api/v1/plans/{home_plan(c)[0]}/budget",
+    "api.openapi_document": lambda c: "/api/v1/openapi.json",
     "meetings.index": lambda c: f"/m/{c.home}/meetings",
     "meetings.new": lambda c: f"/m/{c.home}/meetings/new",
     "meetings.detail": lambda c: f"/m/{c.home}/meetings/{home_vote(c)[0]}",
@@ -314,6 +319,8 @@ URLS: dict[str, Callable[[Ctx], str]] = {
     "budget.add_allocation": lambda c: _budget_url(c, "/allocations"),
     "budget.add_expenditure": lambda c: _budget_url(c, "/expenditures"),
     "budget.exchange_rates": lambda c: "/admin/exchange-rates",
+    "measure_map.page": lambda c: (adopted_home_plan(c), f"/m/{c.home}/map")[1],
+    "overview.national": lambda c: "/overview",
     "progress.page": lambda c: _progress_url(c, ""),
     "progress.status": lambda c: _progress_url(c, "/status"),
     "progress.add_value": lambda c: _progress_url(c, f"/indicators/{progress_measure(c)[2]}/values"),
@@ -388,6 +395,13 @@ EXPECTED: dict[str, dict] = {
     "results.rounds":                     row(LOGIN, 200,   200,   200,   200,   200,   403,   200),
     # The JSON results of a closed survey: public (an open survey's answer 403 JSON, see test_results).
     "api.survey_results":                 row(200,   200,   200,   200,   200,   200,   200,   200),
+    # Open data: every municipality; a plan and its budget here are a draft's, so 404 to everyone but the
+    # municipality's roles, exactly as if it did not exist (an adopted one is public, see test_open_api).
+    "api.municipalities":                 row(200,   200,   200,   200,   200,   200,   200,   200),
+    "api.municipality":                   row(200,   200,   200,   200,   200,   200,   200,   200),
+    "api.plan":                           row(404,   200,   200,   200,   200,   200,   404,   200),
+    "api.plan_budget":                    row(404,   200,   200,   200,   200,   200,   404,   200),
+    "api.openapi_document":               row(200,   200,   200,   200,   200,   200,   200,   200),
     # Community meetings: every role of the municipality reads; coordinator and facilitator record and run votes.
     "meetings.index":                     row(LOGIN, 200,   200,   200,   200,   200,   403,   200),
     "meetings.new":                       row(LOGIN, 403,   403,   403,   200,   200,   403,   200),
@@ -437,6 +451,7 @@ EXPECTED: dict[str, dict] = {
     "plans.police":                       row(LOGIN, 403,   403,   200,   403,   403,   403,   200),
     # An adopted plan's budget, in total and per measure: anyone reads it (a draft's answers 404 or 409,
     # see test_budget); only the coordinator records money; site admins set the exchange rates.
+    "overview.national":                  row(200,   200,   200,   200,   200,   200,   200,   200),
     "budget.plan":                        row(200,   200,   200,   200,   200,   200,   200,   200),
     "budget.plan_csv":                    row(200,   200,   200,   200,   200,   200,   200,   200),
     "budget.plan_xlsx":                   row(200,   200,   200,   200,   200,   200,   200,   200),
@@ -444,6 +459,9 @@ EXPECTED: dict[str, dict] = {
     "budget.add_allocation":              row(405,   405,   405,   405,   405,   405,   405,   405),
     "budget.add_expenditure":             row(405,   405,   405,   405,   405,   405,   405,   405),
     "budget.exchange_rates":              row(LOGIN, 403,   403,   403,   403,   403,   403,   200),
+    # The map of the measures: the newest adopted plan's for anyone (the roles see their newest plan, whatever
+    # its status; without a plan to show it answers 404 with a message, see test_measure_map).
+    "measure_map.page":                   row(200,   200,   200,   200,   200,   200,   200,   200),
     # An adopted plan's progress: anyone reads it (a draft's is refused, see test_progress).
     "progress.page":                      row(200,   200,   200,   200,   200,   200,   200,   200),
     "progress.status":                    row(405,   405,   405,   405,   405,   405,   405,   405),

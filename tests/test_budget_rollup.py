@@ -215,3 +215,28 @@ def test_dollars_only_with_every_rate(data):
     if summary.total.allocated.usd is not None:
         by_year = total(y.allocated.usd for y in summary.by_year.values())
         assert abs(by_year - summary.total.allocated.usd) < D("1e-12")
+
+
+# --- the national overview's money (rollup.national) ---------------------------------------------------------
+
+def test_national_adds_grouped_sums_by_year_and_source_with_each_years_rate():
+    money = rollup.national(
+        [(2017, "donor", D("10.00")), (2016, "local_budget", D("699.10")), (2016, "local_budget", D("0.90")),
+         (2016, "community", D("70.00")), (2017, "local_budget", D("5.55"))],
+        [(2016, D("350.00")), (2018, D("1.00"))],
+        {2016: D("70.0000"), 2017: D("68.0000")})
+    assert list(money.by_year) == [2016, 2017, 2018]
+    assert list(money.by_source) == ["local_budget", "donor", "community"]  # the sources' order, not the rows'
+    assert money.by_year[2016].allocated == rollup.Amount(D("770.00"), D("11"))
+    assert money.by_year[2016].by_source["local_budget"] == rollup.Amount(D("700.00"), D("10"))
+    assert money.by_year[2017].allocated == rollup.Amount(D("15.55"), D("15.55") / D("68"))
+    assert money.by_year[2018].spent == rollup.Amount(D("1.00"), None)  # no 2018 rate: no dollars, no guess
+    assert money.by_year[2018].allocated == rollup.Amount(D("0.00"), D(0))
+    assert money.allocated == rollup.Amount(D("785.55"), D("11") + D("15.55") / D("68"))
+    assert money.spent == rollup.Amount(D("351.00"), None)
+    assert money.missing_rates == [2018]
+
+
+def test_national_of_nothing_is_zero():
+    money = rollup.national([], [])
+    assert money.allocated == rollup.Amount() and money.by_year == {} and money.by_source == {}

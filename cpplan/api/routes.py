@@ -12,14 +12,12 @@ from ..results import stats
 from ..surveys import catalogue, services
 from ..surveys.labels import ERROR_MESSAGES
 from ..surveys.models import Survey
+from .openapi import MAX_ID
+from .payloads import names
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 MAX_RESPONSE_BYTES = 64 * 1024
-
-
-def _names(obj, field: str) -> dict[str, str]:
-    return {lang: getattr(obj, f"{field}_{lang}") or "" for lang in ("ky", "ru", "en")}
 
 
 def _error(status: int, code: str, message: str, **extra):
@@ -28,22 +26,22 @@ def _error(status: int, code: str, message: str, **extra):
 
 def questionnaire(survey: Survey) -> dict:
     """Return the survey's current questionnaire as plain data for the offline form and other clients."""
-    areas = [{"code": str(a.id), "label": _names(a, "name")} for a in services.area_choices(survey)]
-    issues = [{"code": i.code, "label": _names(i, "name"), "sensitive": i.is_sensitive}
+    areas = [{"code": str(a.id), "label": names(a, "name")} for a in services.area_choices(survey)]
+    issues = [{"code": i.code, "label": names(i, "name"), "sensitive": i.is_sensitive}
               for i in catalogue.issues_for(survey.municipality_id)]
     questions = []
     for q in survey.current_questions():
         options = {"area": areas, "issue_rating": issues}.get(
-            q.kind, [{"code": o.code, "label": _names(o, "label")} for o in q.options])
+            q.kind, [{"code": o.code, "label": names(o, "label")} for o in q.options])
         questions.append({
             "code": q.code, "kind": q.kind, "page": q.page, "sensitive": q.is_sensitive,
-            "text": _names(q, "text"), "help": _names(q, "help"),
+            "text": names(q, "text"), "help": names(q, "help"),
             "min": 1 if q.kind == "scale" else q.min_value, "max": 5 if q.kind == "scale" else q.max_value,
             "show_if": {"code": q.show_if_code, "option": q.show_if_option} if q.show_if_code else None,
             "options": options,
         })
     return {"token": survey.token, "municipality": survey.municipality.slug, "status": survey.status,
-            "round": survey.round, "version": survey.version, "title": _names(survey, "title"),
+            "round": survey.round, "version": survey.version, "title": names(survey, "title"),
             "referral": _referral(survey), "questions": questions}
 
 
@@ -76,7 +74,7 @@ def open_surveys(slug: str):
     surveys = db.session.scalars(db.select(Survey).filter_by(municipality_id=municipality.id, status="open")
                                  .order_by(Survey.id)).all()
     return jsonify({"municipality": slug, "surveys": [
-        {"token": s.token, "title": _names(s, "title"), "round": s.round, "version": s.version} for s in surveys]})
+        {"token": s.token, "title": names(s, "title"), "round": s.round, "version": s.version} for s in surveys]})
 
 
 @bp.get("/surveys/<token>")
@@ -122,7 +120,7 @@ def _percents(values) -> list:
     return [None if v is None else int(stats.percent(v)) for v in values]
 
 
-@bp.get("/municipalities/<slug>/surveys/<int:survey_id>/results")
+@bp.get(f"/municipalities/<slug>/surveys/<int(max={MAX_ID}):survey_id>/results")
 def survey_results(slug: str, survey_id: int):
     """Return a survey's published results (every count protected), optionally ?split=gender|age_band|area."""
     municipality = get_or_404(slug)
@@ -151,3 +149,6 @@ def survey_results(slug: str, survey_id: int):
                        "percent_4_or_5": _percents(t.serious) or None}
                       for _name, _title, tables in built.sections for t in tables],
     })
+
+
+from . import open_data  # noqa: E402,F401  (registers the open-data addresses and the OpenAPI document on bp)

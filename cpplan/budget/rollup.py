@@ -230,3 +230,58 @@ def shares(values: Sequence[Decimal]) -> list[Decimal]:
 def display(value: Decimal | None) -> Decimal | None:
     """Return an amount rounded to the cent for display (None stays None)."""
     return None if value is None else value.quantize(CENT)
+
+
+# --- the national overview ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NationalYear:
+    """One year across every plan: allocated (in total and by source), spent, and the year's rate."""
+
+    year: int
+    allocated: Amount
+    spent: Amount
+    by_source: dict[str, Amount]
+    rate: Decimal | None
+
+
+@dataclass(frozen=True)
+class National:
+    """Money across every plan: totals, by year (oldest first) and by source (in SOURCES order)."""
+
+    allocated: Amount
+    spent: Amount
+    by_year: dict[int, NationalYear]
+    by_source: dict[str, Amount]
+
+    @property
+    def missing_rates(self) -> list[int]:
+        """Return the years with money in them but no exchange rate."""
+        return [y.year for y in self.by_year.values() if y.rate is None and (y.allocated.kgs or y.spent.kgs)]
+
+
+def national(allocated: Iterable[tuple[int, str, Decimal]], spent: Iterable[tuple[int, Decimal]],
+             rates: Mapping[int, Decimal] | None = None) -> National:
+    """Return the overview's money from sums already grouped: (year, source, som) allocated, (year, som) spent.
+
+    Rows may repeat a key (they are added). Dollars at each year's own rate, as in `summarize`.
+    """
+    rates = dict(rates or {})
+    sources: dict[str, Pot] = {}
+    cells: dict[tuple[int, str], Decimal] = {}
+    allocated_pot: Pot = {}
+    spent_pot: Pot = {}
+    for year, source, kgs in allocated:
+        _add(sources.setdefault(source, {}), year, kgs)
+        _add(allocated_pot, year, kgs)
+        cells[year, source] = cells.get((year, source), ZERO) + kgs
+    for year, kgs in spent:
+        _add(spent_pot, year, kgs)
+    order = sorted(sources, key=_source_order)
+    by_year = {year: NationalYear(year, amount({year: allocated_pot.get(year, ZERO)}, rates),
+                                  amount({year: spent_pot.get(year, ZERO)}, rates),
+                                  {s: amount({year: cells[year, s]}, rates) for s in order if (year, s) in cells},
+                                  rates.get(year))
+               for year in sorted(set(allocated_pot) | set(spent_pot))}
+    return National(amount(allocated_pot, rates), amount(spent_pot, rates), by_year,
+                    {s: amount(sources[s], rates) for s in order})

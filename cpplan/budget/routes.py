@@ -65,10 +65,11 @@ class Bar:
     kind: str = "allocated"
 
 
-def bars(items: list[tuple[str, Decimal, str]]) -> list[Bar]:
-    """Return bars of (label, som, series) items, each as long as its share of the largest amount."""
-    lengths = rollup.shares([amount for _label, amount, _kind in items])
-    return [Bar(label, length, format_money(amount), kind) for (label, amount, kind), length in zip(items, lengths)]
+def bars(items: list[tuple[str, Decimal, str]], text=format_money) -> list[Bar]:
+    """Return bars of (label, value, series) items, each as long as its share of the largest value; `text`
+    writes the value beside the bar (som by default)."""
+    lengths = rollup.shares([Decimal(value) for _label, value, _kind in items])
+    return [Bar(label, length, text(value), kind) for (label, value, kind), length in zip(items, lengths)]
 
 
 # --- the planning guide's budget step ----------------------------------------------------------

@@ -6,8 +6,9 @@ data (points, counts, labels) and the static URLs of the vendored assets (see st
 Folium puts popup and tooltip text unescaped inside JavaScript template literals, so every text that
 reaches a map passes `escape()` here, in this module; callers pass plain text.
 
-Two builders: `circle_map` (folium, drawn as the page loads) and `picker_map` (markup and data-* attributes
-for static/js/point-picker.js, which loads Leaflet only when the user asks for the map).
+Three builders: `circle_map` (folium, drawn as the page loads), `marker_map` (markers.py: sized, coloured,
+clustered markers with a legend, optional tiles, hotspot circles and a boundary) and `picker_map` (markup and
+data-* attributes for static/js/point-picker.js, which loads Leaflet only when the user asks for the map).
 """
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ from branca.element import MacroElement, Template
 from flask import url_for
 from markupsafe import Markup
 
-__all__ = ["Assets", "Circle", "MapParts", "PickerText", "Place", "circle_map", "escape", "picker_map",
-           "vendored_assets"]
+__all__ = ["Assets", "Circle", "MapParts", "Marker", "PickerText", "Place", "Tiles", "circle_map",
+           "configured_tiles", "escape", "marker_map", "picker_map", "vendored_assets"]
 
 _ENTITIES = {
     "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;",
@@ -69,18 +70,25 @@ class Circle:
 
 @dataclass(frozen=True)
 class Assets:
-    """Same-origin URLs of the vendored assets (from url_for('static', ...)); outline may be None."""
+    """Same-origin URLs of the vendored assets (from url_for('static', ...)); outline may be None, and the
+    marker clustering script and stylesheets are needed only by a clustered marker_map."""
 
     leaflet_js: str
     leaflet_css: str
     outline: str | None = None
+    cluster_js: str | None = None
+    cluster_css: tuple[str, ...] = ()
 
 
 def vendored_assets() -> Assets:
-    """Return the app's own copies of Leaflet and the country outline (static/vendor/), in a request or app context."""
+    """Return the app's own copies of Leaflet, Leaflet.markercluster and the country outline (static/vendor/),
+    in a request or app context."""
     return Assets(url_for("static", filename="vendor/leaflet/leaflet.js"),
                   url_for("static", filename="vendor/leaflet/leaflet.css"),
-                  url_for("static", filename="vendor/kyrgyzstan.geojson"))
+                  url_for("static", filename="vendor/kyrgyzstan.geojson"),
+                  url_for("static", filename="vendor/leaflet.markercluster/leaflet.markercluster.js"),
+                  (url_for("static", filename="vendor/leaflet.markercluster/MarkerCluster.css"),
+                   url_for("static", filename="vendor/leaflet.markercluster/MarkerCluster.Default.css")))
 
 
 @dataclass(frozen=True)
@@ -95,10 +103,17 @@ class MapParts:
 
 
 class _Outline(MacroElement):
-    """The country outline, fetched from a same-origin URL (folium.GeoJson would use jQuery's $.ajax)."""
+    """The country outline, fetched from a same-origin URL (folium.GeoJson would use jQuery's $.ajax).
+
+    With a pane, the outline goes into a pane of its own below the tiles' (z-index 200): tiles that load cover
+    it, and where they cannot load (offline, 2G) the country's shape still shows.
+    """
 
     _template = Template("""
         {% macro script(this, kwargs) %}
+        {%- if this.pane %}
+        {{ this._parent.get_name() }}.createPane({{ this.pane|tojson }}).style.zIndex = 150;
+        {%- endif %}
         fetch({{ this.url|tojson }}, {credentials: "same-origin"})
             .then(function (response) { return response.ok ? response.json() : null; })
             .then(function (data) {
@@ -110,11 +125,12 @@ class _Outline(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, url: str, style: dict):
+    def __init__(self, url: str, style: dict, pane: str | None = None):
         super().__init__()
         self._name = "Outline"
         self.url = url
-        self.style = style
+        self.pane = pane
+        self.style = {**style, "pane": pane} if pane else style
 
 
 class _Popup(MacroElement):
@@ -132,11 +148,46 @@ class _Popup(MacroElement):
         self.html = html
 
 
-def _radius(count: int, largest: int) -> float:
-    """Return the circle radius in px: area proportional to count, MIN_RADIUS..MAX_RADIUS."""
-    if largest <= 0 or count <= 0:
-        return float(MIN_RADIUS)
-    return round(MIN_RADIUS + (MAX_RADIUS - MIN_RADIUS) * math.sqrt(min(count, largest) / largest), 1)
+def _radius(value: float, largest: float, smallest: float = MIN_RADIUS, biggest: float = MAX_RADIUS) -> float:
+    """Return the circle radius in px: area proportional to value, smallest..biggest (the largest value's)."""
+    if largest <= 0 or value <= 0:
+        return float(smallest)
+    return round(smallest + (biggest - smallest) * math.sqrt(min(value, largest) / largest), 1)
+
+
+def _add_circles(parent, circles: list[Circle]) -> list[tuple[float, float]]:
+    """Add proportional circles, each with its escaped label as tooltip and popup, to parent; return their points."""
+    largest = max((c.count for c in circles), default=0)
+    for circle in circles:
+        label = escape(circle.label)
+        marker = folium.CircleMarker(location=[circle.lat, circle.lon], radius=_radius(circle.count, largest),
+                                     **CIRCLE_STYLE)
+        folium.Tooltip(label).add_to(marker)
+        _Popup(label).add_to(marker)
+        marker.add_to(parent)
+    return [(c.lat, c.lon) for c in circles]
+
+
+def _fit(m: folium.Map, points: list[tuple[float, float]]) -> None:
+    """Fit the map's view to the points (no closer than FIT_MAX_ZOOM); leave it as it is without points."""
+    if points:
+        lats = [lat for lat, _lon in points]
+        lons = [lon for _lat, lon in points]
+        m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(40, 40), max_zoom=FIT_MAX_ZOOM)
+
+
+def _render(m: folium.Map, caption: str, css: list[str], js: list[str]) -> MapParts:
+    """Render the map into parts: its div in a figure with the caption (HTML, already escaped), one script."""
+    figure = m.get_root()
+    figure.render()
+    script = figure.script.render()
+    html = figure.html.render()
+    map_id = m.get_name()
+    if f'id="{map_id}"' not in html:  # folium changed its markup: fail loudly rather than draw nothing
+        raise RuntimeError("folium did not render the map div")
+    markup = Markup(f'<figure class="map-figure"><div class="map" id="{map_id}"></div>'
+                    f"<figcaption>{caption}</figcaption></figure>")
+    return MapParts(css=css, html=markup, script=script.strip(), js=js)
 
 
 def circle_map(circles, *, center: tuple[float, float], zoom: int, assets: Assets, title: str) -> MapParts:
@@ -156,35 +207,8 @@ def circle_map(circles, *, center: tuple[float, float], zoom: int, assets: Asset
 
     if assets.outline:
         _Outline(assets.outline, OUTLINE_STYLE).add_to(m)
-
-    largest = max((c.count for c in circles), default=0)
-    for circle in circles:
-        label = escape(circle.label)
-        marker = folium.CircleMarker(location=[circle.lat, circle.lon], radius=_radius(circle.count, largest),
-                                     **CIRCLE_STYLE)
-        folium.Tooltip(label).add_to(marker)
-        _Popup(label).add_to(marker)
-        marker.add_to(m)
-    if circles:
-        lats = [c.lat for c in circles]
-        lons = [c.lon for c in circles]
-        m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(40, 40), max_zoom=FIT_MAX_ZOOM)
-
-    figure = m.get_root()
-    figure.render()
-    script = figure.script.render()
-    html = figure.html.render()
-    map_id = m.get_name()
-    if f'id="{map_id}"' not in html:  # folium changed its markup: fail loudly rather than draw nothing
-        raise RuntimeError("folium did not render the map div")
-    markup = Markup(
-        '<figure class="map-figure">'
-        f'<div class="map" id="{map_id}"></div>'
-        f"<figcaption>{escape(title)}</figcaption>"
-        "</figure>"
-    )
-    return MapParts(css=[url for _, url in m.default_css], html=markup, script=script.strip(),
-                    js=[url for _, url in m.default_js])
+    _fit(m, _add_circles(m, circles))
+    return _render(m, escape(title), [url for _, url in m.default_css], [url for _, url in m.default_js])
 
 
 @dataclass(frozen=True)
@@ -248,3 +272,6 @@ def picker_map(*, inputs: tuple[str, str], script: str, assets: Assets, text: Pi
         "</div>"
     )
     return MapParts(css=[], html=markup, script="", js=[script])
+
+
+from .markers import Marker, Tiles, configured_tiles, marker_map  # noqa: E402  (markers.py builds on the above)

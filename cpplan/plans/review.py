@@ -26,6 +26,14 @@ POLICE_ROLE = "police"                        # the Membership role that may ope
 
 # --- the public page of an adopted plan ---------------------------------------------------------
 
+def whole_plan():
+    """Return the loader options that bring a plan's issues, measures, organisations, areas and indicators in a
+    fixed number of queries."""
+    return (selectinload(Plan.issues).joinedload(PlanIssue.issue),
+            selectinload(Plan.measures).options(joinedload(Measure.lead), joinedload(Measure.area),
+                                                selectinload(Measure.partners), selectinload(Measure.indicators)))
+
+
 def adopted_plan(municipality: Municipality, version: int | None = None) -> Plan | None:
     """Return the municipality's newest adopted plan version (or the given version if adopted), or None.
 
@@ -34,11 +42,7 @@ def adopted_plan(municipality: Municipality, version: int | None = None) -> Plan
     query = db.select(Plan).filter(Plan.municipality_id == municipality.id, Plan.status.in_(workflow.ADOPTED_STATES))
     if version is not None:
         query = query.filter(Plan.version == version)
-    return db.session.scalar(
-        query.order_by(Plan.version.desc(), Plan.id.desc()).limit(1)
-        .options(selectinload(Plan.issues).joinedload(PlanIssue.issue),
-                 selectinload(Plan.measures).options(joinedload(Measure.lead), joinedload(Measure.area),
-                                                     selectinload(Measure.partners), selectinload(Measure.indicators))))
+    return db.session.scalar(query.order_by(Plan.version.desc(), Plan.id.desc()).limit(1).options(*whole_plan()))
 
 
 def adopted_versions(municipality: Municipality) -> list[int]:
@@ -47,6 +51,18 @@ def adopted_versions(municipality: Municipality) -> list[int]:
         db.select(Plan.version).filter(Plan.municipality_id == municipality.id,
                                        Plan.status.in_(workflow.ADOPTED_STATES))
         .distinct().order_by(Plan.version)))
+
+
+def newest_plans(adopted_only: bool = False) -> dict[int, Plan]:
+    """Return every municipality's newest plan version (or newest adopted one) by municipality id, in one query."""
+    rank = func.row_number().over(partition_by=Plan.municipality_id,
+                                  order_by=(Plan.version.desc(), Plan.id.desc())).label("rank")
+    query = db.select(Plan, rank)
+    if adopted_only:
+        query = query.filter(Plan.status.in_(workflow.ADOPTED_STATES))
+    ranked = query.subquery()
+    newest = aliased(Plan, ranked)
+    return {plan.municipality_id: plan for plan in db.session.scalars(db.select(newest).filter(ranked.c.rank == 1))}
 
 
 def has_adopted_plan(municipality: Municipality) -> bool:

@@ -5,14 +5,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import current_app
+from flask_babel import ngettext
 from sqlalchemy import func
 
+from .. import maps
 from ..extensions import db
 from ..municipalities.models import Municipality
+from ..municipalities.permissions import can
 from ..surveys import catalogue
 from ..surveys.models import Survey, Tally
 from ..surveys.tally import ALL, SPLITS
-from . import report
+from . import report, stats
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,12 @@ def surveys_with_answers(municipality: Municipality) -> list[Survey]:
                                                       Survey.status != "draft").order_by(Survey.id.desc())).all()
 
 
+def visible_surveys(municipality: Municipality) -> list[Survey]:
+    """Return the opened surveys whose results the current user may read, newest first: closed ones for
+    everyone, open ones (first results) for the municipality's roles only."""
+    return [s for s in surveys_with_answers(municipality) if s.status == "closed" or can("view", municipality)]
+
+
 def questionnaire(survey: Survey) -> report.Questionnaire:
     """Return the plain description of the survey's questions, options, villages and issues."""
     return report.describe(survey, catalogue.issues_for(survey.municipality_id), survey.municipality.areas)
@@ -71,6 +80,25 @@ def questionnaire(survey: Survey) -> report.Questionnaire:
 def build(survey: Survey, split: str) -> report.Report:
     """Return the survey's protected results, split by gender, age band or area (or not at all)."""
     return report.build(questionnaire(survey), counts(survey.id, split), split, *thresholds())
+
+
+def hotspots(municipality: Municipality, survey: Survey) -> tuple[report.Table | None, list[maps.Circle]]:
+    """Return the survey's "where do you feel unsafe" table and one circle per village or ward sized by its count.
+
+    Aggregated and protected: a village whose count is hidden (below the small-cell threshold), zero, or
+    without coordinates gets no circle; never a respondent's own point.
+    """
+    table = build(survey, ALL).table("unsafe_area")
+    areas = {str(a.id): a for a in municipality.areas}
+    circles = []
+    for row in table.rows if table is not None else ():
+        area, count = areas.get(row.key), row.cells[0]
+        if area is None or area.lat is None or area.lon is None or stats.is_hidden(count) or not count:
+            continue
+        circles.append(maps.Circle(float(area.lat), float(area.lon), count,
+                                   ngettext("%(name)s: %(num)s person", "%(name)s: %(num)s people", count,
+                                            name=row.label)))
+    return table, circles
 
 
 def _rounds(municipality: Municipality) -> tuple[Survey | None, Survey | None]:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from .. import maps
 from ..municipalities import guide
@@ -60,7 +59,7 @@ def _split() -> str:
 def latest(slug: str):
     """Send the visitor to the latest survey's results (or say there are none yet)."""
     municipality = get_or_404(slug)
-    visible = [s for s in queries.surveys_with_answers(municipality) if s.status == "closed" or can("view", municipality)]
+    visible = queries.visible_surveys(municipality)
     if not visible:
         return render_template("results/none.html", m=municipality), 404
     return redirect(url_for("results.survey", slug=slug, survey_id=visible[0].id))
@@ -113,18 +112,7 @@ def survey_csv(slug: str, survey_id: int):
 def hotspots(slug: str, survey_id: int):
     """Show where respondents feel unsafe, as one circle per village sized by its count; small counts hidden."""
     municipality, survey = _survey(slug, survey_id)
-    built = queries.build(survey, "")
-    table = built.table("unsafe_area")
-    areas = {str(a.id): a for a in municipality.areas}
-    circles = []
-    if table is not None:
-        for row in table.rows:
-            area = areas.get(row.key)
-            if area is None or area.lat is None or area.lon is None or stats.is_hidden(row.cells[0]) or not row.cells[0]:
-                continue
-            circles.append(maps.Circle(float(area.lat), float(area.lon), row.cells[0],
-                                       ngettext("%(name)s: %(num)s person", "%(name)s: %(num)s people",
-                                                row.cells[0], name=row.label)))
+    table, circles = queries.hotspots(municipality, survey)
     center = (float(municipality.lat or 41.2), float(municipality.lon or 74.7))
     parts = maps.circle_map(circles, center=center, zoom=11, title=_("Where people feel unsafe"), assets=maps.Assets(
         url_for("static", filename="vendor/leaflet/leaflet.js"), url_for("static", filename="vendor/leaflet/leaflet.css"),

@@ -1,11 +1,14 @@
-"""Checks run inside a page: horizontal overflow, tap-target sizes, language, axe-core."""
+"""Checks run inside a page: horizontal overflow, tap-target sizes, language, axe-core; polling a script."""
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
 from babel.support import Translations
+
+from .conftest import TIMEOUT_MS
 
 MIN_TARGET = 44  # px, the app's rule for anything tapped
 # Controls that must be tap-sized. Inline links in running text are exempt; a link that is the
@@ -81,3 +84,14 @@ def html_lang(page) -> str:
 def translated(message: str, lang: str) -> str:
     """Return the message as the compiled catalogue of lang has it (English when untranslated)."""
     return Translations.load(str(Path(__file__).resolve().parents[2] / "translations"), [lang]).gettext(message)
+
+
+def poll(page, script: str, until, what: str):
+    """Evaluate script until until(value) holds (wait_for_function evaluates a string, which the CSP refuses)."""
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while True:
+        value = page.evaluate(script)
+        if until(value):
+            return value
+        assert time.monotonic() < deadline, f"{what}: still {value!r}"
+        page.wait_for_timeout(100)

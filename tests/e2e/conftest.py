@@ -117,20 +117,23 @@ def e2e_server(tmp_path_factory):
     yield from own_server(tmp_path_factory, "e2e")
 
 
-def own_server(tmp_path_factory, name: str):
-    """Yield a Server over a demo database of its own (for a test whose changes the walk must not see)."""
+def own_server(tmp_path_factory, name: str, **settings: str):
+    """Yield a Server over a demo database of its own (for a test whose changes the walk must not see), with
+    these CPPLAN_* settings on top of the usual ones."""
     tmp = tmp_path_factory.mktemp(name)
     test_url = os.environ.get("CPPLAN_TEST_DATABASE_URL")
     with _postgres_schema(test_url, name) if test_url else nullcontext(f"sqlite:///{tmp / 'e2e.sqlite'}") as database:
-        yield from _serve(database, tmp)
+        yield from _serve(database, tmp, settings)
 
 
-def _serve(database: str, tmp: Path):
+def _serve(database: str, tmp: Path, settings: dict[str, str] | None = None):
     password = "e2e-" + secrets.token_urlsafe(16)
     # Only the settings chosen here: an inherited CPPLAN_HTTPS (secure cookies) or debug mode would change the app.
     env = {k: v for k, v in os.environ.items() if not k.startswith("CPPLAN_")}
+    # No map tiles: nothing may leave 127.0.0.1 (the measure map's own test asks for tiles and aborts them).
     env.update(CPPLAN_DATABASE_URL=database, CPPLAN_SECRET_KEY=secrets.token_hex(32),
-               CPPLAN_RATELIMIT_STORAGE_URI="memory://")
+               CPPLAN_RATELIMIT_STORAGE_URI="memory://", CPPLAN_TILES_URL="")
+    env.update(settings or {})
     demo = subprocess.run([sys.executable, "-m", "flask", "--app", "cpplan", "demo", "--reset", "--password", password],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     if demo.returncode:

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from .checks import axe_report, horizontal_overflow, small_tap_targets
+from .checks import axe_report, horizontal_overflow, poll, small_tap_targets
 from .conftest import TIMEOUT_MS
 from .walk import follow, log_in
 
@@ -65,17 +64,6 @@ def stored_point(server, plan_id: int) -> list[tuple[float, float]]:
                 {"plan": plan_id})]
     finally:
         engine.dispose()
-
-
-def poll(page, script: str, until, what: str):
-    """Evaluate script until until(value) holds (wait_for_function evaluates a string, which the CSP refuses)."""
-    deadline = time.monotonic() + TIMEOUT_MS / 1000
-    while True:
-        value = page.evaluate(script)
-        if until(value):
-            return value
-        assert time.monotonic() < deadline, f"{what}: still {value!r}"
-        page.wait_for_timeout(100)
 
 
 def inputs(page) -> tuple[str, str]:

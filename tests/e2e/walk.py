@@ -138,6 +138,11 @@ def walk(browser, password: str, lang: str, *, admin: bool = True, axe: bool = T
         response = page.goto(MISSING)
         assert response.status == 404, f"{MISSING} answered {response.status}"
         visit("page not found", "main h1", "Page not found", status=404)
+        # The national overview, from the landing page (its map has no tiles in the e2e server).
+        follow(page, "header .brand")
+        follow(page, 'main a[href="/overview"]')
+        page.wait_for_selector(".map.leaflet-container")
+        visit("overview", "#status-title", "Municipalities by plan status")
         # An adopted plan of another municipality (demo), from the landing page, and its printable version.
         follow(page, "header .brand")
         follow(page, f'main a[href="/m/{PLANNED}"]')
@@ -175,6 +180,11 @@ def walk(browser, password: str, lang: str, *, admin: bool = True, axe: bool = T
             follow(page, 'main p.crumbs a[href*="/plans/"]')
             follow(page, 'main .public-link a[href$="/budget"]')
             visit("plan budget", "main h1", "Budget of the plan")
+            # The map of the plan's measures (no tiles in the e2e server) and back.
+            follow(page, 'main .public-link a[href$="/map"]')
+            page.wait_for_selector(".map.leaflet-container")
+            visit("measure map", "#measures-title", "Measures")
+            follow(page, 'main .crumbs a[href$="/budget"]')
             follow(page, 'main th a[href$="/budget"] >> nth=0')
             visit("measure budget", "#allocations-title", "Allocations")
             log_out(page)

@@ -1,0 +1,157 @@
+"""The national overview's figures: municipalities by plan status, inhabitants, money by year and source, and
+how many municipalities' adopted plans include each issue.
+
+Money is summed by the database in whole tyiyn (cents) as integers, exact on SQLite (whose NUMERIC is floating
+point) as on PostgreSQL, then turned back into som. Only money of adopted plans (adopted, in implementation or
+completed) counts: it is the money the public may read, and money can be recorded on no other plan.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, cast, func
+
+from ..extensions import db
+from ..municipalities.models import Municipality
+from ..plans import workflow
+from ..plans.models import Measure, Plan, PlanIssue
+from ..surveys.models import Issue
+from . import rollup, services
+from .models import Allocation, Expenditure
+
+# What the public is told of a municipality's plan (admins see the newest plan's exact status).
+PUBLIC_STATUSES = ("adopted", "completed", "preparing", "none")
+# A municipality's newest adopted plan decides between "adopted" (being carried out) and "completed".
+_CARRIED_OUT = ("adopted", "in_implementation")
+HUNDRED = Decimal(100)
+
+
+@dataclass
+class Place:
+    """A municipality in the overview: its plan status (public and exact), the plan to link to, its money."""
+
+    municipality: Municipality
+    status: str                      # one of PUBLIC_STATUSES
+    exact: str                       # the newest plan's status, or "none"
+    adopted_plan_id: int | None      # the newest adopted version, the one the public reads
+    allocated: Decimal = rollup.ZERO
+    spent: Decimal = rollup.ZERO
+
+
+@dataclass
+class Overview:
+    """Everything the overview page shows."""
+
+    places: list[Place]
+    money: rollup.National
+    issues: list[tuple[Issue, int]]              # (issue, municipalities whose adopted plan includes it)
+    by_status: dict[str, tuple[int, int]]        # public status -> (municipalities, inhabitants)
+    by_exact: dict[str, tuple[int, int]] = field(default_factory=dict)  # exact status -> (same), for admins
+
+    @property
+    def municipalities(self) -> int:
+        return len(self.places)
+
+    @property
+    def inhabitants(self) -> int:
+        return sum(p.municipality.population or 0 for p in self.places)
+
+
+def _som(tyiyn) -> Decimal:
+    return (Decimal(int(tyiyn or 0)) / HUNDRED).quantize(rollup.CENT)
+
+
+def _tyiyn(column):
+    """Return a column of som as whole tyiyn, summable exactly by SQLite and PostgreSQL alike."""
+    return func.sum(cast(func.round(column * 100), BigInteger))
+
+
+def _newest_plans() -> tuple[dict[int, tuple[int, str]], dict[int, tuple[int, str]]]:
+    """Return per municipality its newest plan and its newest adopted plan, each as (plan id, status).
+
+    Newest as plans/services.latest_plan orders them: the highest version, then the latest created.
+    """
+    rows = db.session.execute(db.select(Plan.municipality_id, Plan.id, Plan.status)
+                              .order_by(Plan.municipality_id, Plan.version.desc(), Plan.id.desc())).all()
+    newest: dict[int, tuple[int, str]] = {}
+    adopted: dict[int, tuple[int, str]] = {}
+    for municipality_id, plan_id, status in rows:
+        newest.setdefault(municipality_id, (plan_id, status))
+        if status in workflow.ADOPTED_STATES:
+            adopted.setdefault(municipality_id, (plan_id, status))
+    return newest, adopted
+
+
+def public_status(newest: tuple[int, str] | None, adopted: tuple[int, str] | None) -> str:
+    """Return what the public is told: adopted (being carried out), completed, preparing a plan, or none."""
+    if adopted is not None:
+        return "adopted" if adopted[1] in _CARRIED_OUT else "completed"
+    return "none" if newest is None else "preparing"
+
+
+def _money_by_municipality() -> tuple[dict[int, Decimal], dict[int, Decimal]]:
+    published = Plan.status.in_(workflow.ADOPTED_STATES)
+    allocated = db.session.execute(
+        db.select(Plan.municipality_id, _tyiyn(Allocation.amount))
+        .join(Measure, Measure.id == Allocation.measure_id).join(Plan, Plan.id == Measure.plan_id)
+        .filter(published).group_by(Plan.municipality_id)).all()
+    spent = db.session.execute(
+        db.select(Plan.municipality_id, _tyiyn(Expenditure.amount))
+        .join(Measure, Measure.id == Expenditure.measure_id).join(Plan, Plan.id == Measure.plan_id)
+        .filter(published).group_by(Plan.municipality_id)).all()
+    return {m: _som(t) for m, t in allocated}, {m: _som(t) for m, t in spent}
+
+
+def _money() -> rollup.National:
+    published = Plan.status.in_(workflow.ADOPTED_STATES)
+    allocated = db.session.execute(
+        db.select(Allocation.year, Allocation.source, _tyiyn(Allocation.amount))
+        .join(Measure, Measure.id == Allocation.measure_id).join(Plan, Plan.id == Measure.plan_id)
+        .filter(published).group_by(Allocation.year, Allocation.source)).all()
+    year = func.extract("year", Expenditure.spent_on)
+    spent = db.session.execute(
+        db.select(year, _tyiyn(Expenditure.amount))
+        .join(Measure, Measure.id == Expenditure.measure_id).join(Plan, Plan.id == Measure.plan_id)
+        .filter(published).group_by(year)).all()
+    return rollup.national([(y, s, _som(t)) for y, s, t in allocated], [(int(y), _som(t)) for y, t in spent],
+                           services.rates())
+
+
+def _issues(plan_ids: list[int]) -> list[tuple[Issue, int]]:
+    """Return each issue with the number of these plans (one per municipality) that include it, most first."""
+    if not plan_ids:
+        return []
+    counted = db.session.execute(
+        db.select(PlanIssue.issue_id, func.count(func.distinct(PlanIssue.plan_id)))
+        .filter(PlanIssue.plan_id.in_(plan_ids)).group_by(PlanIssue.issue_id)).all()
+    issues = {i.id: i for i in db.session.scalars(db.select(Issue).filter(Issue.id.in_([i for i, _n in counted])))}
+    return sorted(((issues[i], n) for i, n in counted), key=lambda pair: (-pair[1], pair[0].position, pair[0].code))
+
+
+def _tally(places: list[Place], key) -> dict[str, tuple[int, int]]:
+    counts: Counter = Counter()
+    people: Counter = Counter()
+    for place in places:
+        counts[key(place)] += 1
+        people[key(place)] += place.municipality.population or 0
+    return {status: (counts[status], people[status]) for status in counts}
+
+
+def build() -> Overview:
+    """Return the national overview, in a fixed number of queries whatever the number of municipalities."""
+    municipalities = db.session.scalars(db.select(Municipality).order_by(Municipality.slug)).all()
+    newest, adopted = _newest_plans()
+    allocated, spent = _money_by_municipality()
+    places = []
+    for m in municipalities:
+        published = adopted.get(m.id)
+        places.append(Place(m, public_status(newest.get(m.id), published), newest.get(m.id, (None, "none"))[1],
+                            published[0] if published else None, allocated.get(m.id, rollup.ZERO),
+                            spent.get(m.id, rollup.ZERO)))
+    by_status = _tally(places, lambda p: p.status)
+    return Overview(places=places, money=_money(),
+                    issues=_issues([plan_id for plan_id, _status in adopted.values()]),
+                    by_status={s: by_status[s] for s in PUBLIC_STATUSES if s in by_status},
+                    by_exact=_tally(places, lambda p: p.exact))
