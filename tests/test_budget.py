@@ -1,6 +1,7 @@
 """The budget pages: recording allocations and spending, the plan's budget view, exchange rates, the guide step."""
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal as D
 
 import pytest
@@ -354,3 +355,38 @@ def test_exports_of_a_draft_plan_are_not_public(app, world, client):
         plan_id = make_plan(world["home_id"], measures=1, status="draft")
     for tail in (".csv", ".xlsx"):
         assert client.get(f"/m/{world['home']}/plans/{plan_id}/budget{tail}").status_code == 404
+
+
+# --- a new version of the plan: the money recorded on the earlier one follows its measures ----------------------
+
+def test_money_of_an_earlier_version_shows_on_the_new_version_and_counts_once(app, world, plan):
+    from cpplan.budget import overview
+    from cpplan.plans.services import new_version
+
+    plan_id, (first, second, _third) = plan
+    with app.app_context():
+        db.session.add_all([Allocation(measure_id=first, source="local_budget", year=FIRST, amount=D("1000.10")),
+                            Allocation(measure_id=second, source="donor", donor_name="UNDP", year=FIRST,
+                                       amount=D("250.05")),
+                            Expenditure(measure_id=first, spent_on=date(FIRST, 5, 1),
+                                        amount=D("400.40"), purpose="Lights")])
+        db.session.commit()
+        v1 = db.session.get(Plan, plan_id)
+        v2 = new_version(v1, db.session.get(User, 1))
+        v2.status = "adopted"
+        db.session.commit()
+        copies = {m.previous_id: m for m in v2.measures}
+        assert set(copies) == {m.id for m in v1.measures}
+        v2_total, v1_total = services.plan_rollup(v2).total, services.plan_rollup(v1).total
+        assert (v2_total.allocated.kgs, v2_total.spent.kgs) == (D("1250.15"), D("400.40"))
+        assert (v1_total.allocated.kgs, v1_total.spent.kgs) == (D("1250.15"), D("400.40"))
+        assert services.plan_rollup(v2).measures[copies[first].id].allocated.kgs == D("1000.10")
+        assert [a.amount for a in services.allocations_of(copies[first])] == [D("1000.10")]
+        assert [e.amount for e in services.expenditures_of(copies[first])] == [D("400.40")]
+        assert {row[1] for row in services.budget_lines(v2)} == {copies[first].id, copies[second].id}
+        # Money recorded on the new version shows there only; the overview counts every row once.
+        db.session.add(Allocation(measure_id=copies[first].id, source="local_budget", year=FIRST, amount=D("9.90")))
+        db.session.commit()
+        assert services.plan_rollup(v2).total.allocated.kgs == D("1260.05")
+        assert services.plan_rollup(v1).total.allocated.kgs == D("1250.15")
+        assert overview.build().money.allocated.kgs == D("1260.05")

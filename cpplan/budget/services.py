@@ -36,15 +36,35 @@ def set_rate(year: int, kgs_per_usd: Decimal) -> ExchangeRate:
     return rate
 
 
+def lineage(measure_ids) -> dict[int, int]:
+    """Return {measure id: id among measure_ids} for the given measures and every earlier version of them.
+
+    A new plan version copies its measures (plans.services.new_version, Measure.previous_id); the money recorded
+    on an earlier copy stays where it was recorded (counted once everywhere) and shows on every later copy.
+    One query per version back.
+    """
+    owner = {measure_id: measure_id for measure_id in measure_ids}
+    frontier = list(owner)
+    while frontier:
+        rows = db.session.execute(db.select(Measure.id, Measure.previous_id)
+                                  .filter(Measure.id.in_(frontier), Measure.previous_id.is_not(None))).all()
+        frontier = [previous for current, previous in rows if previous not in owner]
+        for current, previous in rows:
+            owner.setdefault(previous, owner[current])
+    return owner
+
+
 def allocations_of(measure: Measure) -> list[Allocation]:
-    """Return the measure's allocations, the latest budget year first (then the latest entered)."""
-    return list(db.session.scalars(db.select(Allocation).filter_by(measure_id=measure.id)
+    """Return the measure's allocations (its earlier versions' too), the latest budget year first (then the
+    latest entered)."""
+    return list(db.session.scalars(db.select(Allocation).filter(Allocation.measure_id.in_(lineage([measure.id])))
                                    .order_by(Allocation.year.desc(), Allocation.id.desc())))
 
 
 def expenditures_of(measure: Measure) -> list[Expenditure]:
-    """Return the measure's expenditures, the latest payment first (then the latest entered)."""
-    return list(db.session.scalars(db.select(Expenditure).filter_by(measure_id=measure.id)
+    """Return the measure's expenditures (its earlier versions' too), the latest payment first (then the latest
+    entered)."""
+    return list(db.session.scalars(db.select(Expenditure).filter(Expenditure.measure_id.in_(lineage([measure.id])))
                                    .order_by(Expenditure.spent_on.desc(), Expenditure.id.desc())))
 
 
@@ -55,24 +75,25 @@ def start_year(measure: Measure, plan: Plan) -> int:
 
 
 def plan_rollup(plan: Plan, measures: list[Measure] | None = None) -> rollup.Rollup:
-    """Return the budget of the plan's measures (or of the given ones) in three queries.
+    """Return the budget of the plan's measures (or of the given ones), the money recorded on their earlier
+    versions included, in three queries and one per version back.
 
     The amounts are summed in Python by rollup.py from the Decimal column values: SQLite keeps NUMERIC as
     floating point, so its SUM() is not exact.
     """
     measures = plan.measures if measures is None else measures
-    ids = [m.id for m in measures]
+    owner = lineage([m.id for m in measures])
     issue_codes = {pi.id: pi.issue.code for pi in plan.issues}
     allocations = db.session.execute(
         db.select(Allocation.measure_id, Allocation.source, Allocation.year, Allocation.amount)
-        .filter(Allocation.measure_id.in_(ids))).all()
+        .filter(Allocation.measure_id.in_(owner))).all()
     expenditures = db.session.execute(
         db.select(Expenditure.measure_id, Expenditure.spent_on, Expenditure.amount)
-        .filter(Expenditure.measure_id.in_(ids))).all()
+        .filter(Expenditure.measure_id.in_(owner))).all()
     return rollup.summarize(
         [rollup.MeasureRow(m.id, issue_codes.get(m.plan_issue_id), start_year(m, plan), m.cost) for m in measures],
-        [rollup.AllocationRow(*row) for row in allocations],
-        [rollup.ExpenditureRow(*row) for row in expenditures],
+        [rollup.AllocationRow(owner[measure_id], *rest) for measure_id, *rest in allocations],
+        [rollup.ExpenditureRow(owner[measure_id], *rest) for measure_id, *rest in expenditures],
         rates())
 
 
@@ -108,18 +129,19 @@ LINE_HEADER = ["kind", "measure_id", "measure", "priority_issue", "source", "don
 
 
 def budget_lines(plan: Plan) -> list[list]:
-    """Return the plan's money as export rows (LINE_HEADER): allocations then expenditures, by measure, in two
-    queries; amounts stay exact Decimals; texts in the page language."""
+    """Return the plan's money (its measures' earlier versions' too) as export rows (LINE_HEADER): allocations
+    then expenditures, by measure; amounts stay exact Decimals; texts in the page language."""
     measures = {m.id: m for m in plan.measures}
+    owner = lineage(measures)
     issues = {pi.id: localized(pi.issue, "name") for pi in plan.issues}
-    allocations = db.session.scalars(db.select(Allocation).filter(Allocation.measure_id.in_(measures))
-                                     .order_by(Allocation.measure_id, Allocation.year, Allocation.id))
-    expenditures = db.session.scalars(db.select(Expenditure).filter(Expenditure.measure_id.in_(measures))
-                                      .order_by(Expenditure.measure_id, Expenditure.spent_on, Expenditure.id))
+    allocations = sorted(db.session.scalars(db.select(Allocation).filter(Allocation.measure_id.in_(owner))),
+                         key=lambda a: (owner[a.measure_id], a.year, a.id))
+    expenditures = sorted(db.session.scalars(db.select(Expenditure).filter(Expenditure.measure_id.in_(owner))),
+                          key=lambda e: (owner[e.measure_id], e.spent_on, e.id))
 
-    def about(measure_id: int) -> list:
-        measure = measures[measure_id]
-        return [measure_id, localized(measure, "title"), issues.get(measure.plan_issue_id, "")]
+    def about(recorded_on: int) -> list:
+        measure = measures[owner[recorded_on]]
+        return [measure.id, localized(measure, "title"), issues.get(measure.plan_issue_id, "")]
 
     rows = [["allocation", *about(a.measure_id), a.source, a.donor_name, a.year,
              a.decided_on.isoformat() if a.decided_on else "", a.amount, a.decision_ref, ""] for a in allocations]

@@ -106,6 +106,8 @@ class Measure(db.Model):
     lat: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     lon: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     status: Mapped[str] = mapped_column(String(12), default="planned")
+    # The measure of the previous version this one was copied from: the money recorded on it shows on this one.
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("plan_measures.id", ondelete="SET NULL"))
 
     plan: Mapped[Plan] = relationship(back_populates="measures")
     plan_issue: Mapped[PlanIssue] = relationship()

@@ -143,7 +143,7 @@ def new_version(plan: Plan, user) -> Plan:
         measure = Measure(plan_issue=issues[old.plan_issue_id], position=old.position,
                           library_code=old.library_code, lead_id=old.lead_id, start=old.start, end=old.end,
                           cost=old.cost, funded=old.funded, area_id=old.area_id, lat=old.lat, lon=old.lon,
-                          status=old.status,
+                          status=old.status, previous_id=old.id,
                           partners=list(old.partners),
                           indicators=[Indicator(position=i.position, name=i.name, unit=i.unit, baseline=i.baseline,
                                                 target=i.target, source=i.source) for i in old.indicators],
