@@ -238,7 +238,7 @@ def marker_map(markers, *, colours: dict[str, tuple[str, str]], assets: Assets, 
         group = folium.FeatureGroup(name=escape(circles_name))
         points += _add_circles(group, circles)
         group.add_to(m)
-        folium.LayerControl(collapsed=False).add_to(m)
+        folium.LayerControl(collapsed=True).add_to(m)  # a phone-sized map keeps its room; the toggle is 44 px
     _fit(m, points)
     caption = f"{escape(title)}{_legend(colours, circles_name if circles else None, notes)}"
     return _render(m, caption, css, js)

@@ -187,6 +187,10 @@ def test_the_roles_switch_between_measures_and_hotspots(e2e_browser, map_server,
         log_in(page, "coordinator@example.org", map_server.password)
         page.goto(f"/m/{SLUG}/map?lang=en")
         page.wait_for_selector(".map .leaflet-marker-icon", timeout=TIMEOUT_MS)
+        toggle = page.locator(".map .leaflet-control-layers-toggle")
+        box = toggle.bounding_box()
+        assert box["height"] >= 44 and box["width"] >= 44  # collapsed: a finger's target that leaves the map free
+        toggle.tap()  # a phone: the control opens on a tap
         switches = page.locator(".map .leaflet-control-layers-selector")
         assert switches.count() == 2  # measures, and where people feel unsafe (the demo survey's first results)
         hotspots = ".map .leaflet-overlay-pane path.leaflet-interactive"
