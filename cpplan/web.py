@@ -4,10 +4,11 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, g, jsonify, render_template, request
+from flask import Blueprint, current_app, g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
@@ -104,6 +105,22 @@ def handle_csrf_error(error: CSRFError):
                                "Go back, reload the page and send it again."))
 
 
+RETRY_AFTER_S = 10  # what a 503 asks clients (the offline survey page, load balancers) to wait
+
+
+def handle_database_unavailable(error: OperationalError):
+    """Answer 503 with Retry-After while the database cannot be reached or stays locked; nothing is kept."""
+    try:
+        db.session.rollback()
+    except OperationalError:
+        pass  # the connection is gone: nothing was written through it
+    current_app.logger.warning("Database unavailable on %s %s: %s", request.method, request.path,
+                               getattr(error, "orig", error))
+    response = api_error(503) if request.path.startswith("/api/") else make_response(render_error(503))
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
+
+
 def handle_unexpected(error: Exception):
     """Log the error and show the translated 500 page; nothing half-written is kept."""
     db.session.rollback()
@@ -116,6 +133,7 @@ def init_app(app) -> None:
     app.after_request(set_security_headers)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)
     app.jinja_env.globals.update(csp_nonce=csp_nonce, current_url=current_url)
 
