@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, g, jsonify, make_response, render_template, request
+from flask import Blueprint, current_app, g, jsonify, make_response, render_template, request, send_from_directory
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -136,6 +136,12 @@ def init_app(app) -> None:
     app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)
     app.jinja_env.globals.update(csp_nonce=csp_nonce, current_url=current_url)
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Serve the icon where browsers look for it beside documents that name none (JSON, PDF): the SVG one."""
+    return send_from_directory(current_app.static_folder, "favicon.svg", mimetype="image/svg+xml")
 
 
 @bp.route("/healthz")

@@ -212,6 +212,7 @@ class Ctx:
 
 URLS: dict[str, Callable[[Ctx], str]] = {
     "web.healthz": lambda c: "/healthz",
+    "web.favicon": lambda c: "/favicon.ico",
     "accounts.login": lambda c: "/login",
     "accounts.logout": lambda c: "/logout",
     "accounts.account": lambda c: "/account",
@@ -331,6 +332,7 @@ URLS: dict[str, Callable[[Ctx], str]] = {
 #                                          anonymous viewer member police facilitator coordinator outsider admin
 EXPECTED: dict[str, dict] = {
     "web.healthz":                        row(200,   200,   200,   200,   200,   200,   200,   200),
+    "web.favicon":                        row(200,   200,   200,   200,   200,   200,   200,   200),
     "accounts.login":                     row(200,   HOME,  HOME,  HOME,  HOME,  HOME,  HOME,  HOME),
     "accounts.logout":                    row(405,   405,   405,   405,   405,   405,   405,   405),
     "accounts.account":                   row(LOGIN, 200,   200,   200,   200,   200,   200,   200),

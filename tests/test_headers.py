@@ -185,3 +185,10 @@ def test_oversized_post_by_a_user_writes_nothing(app, world):
     assert response.status_code == 413
     assert translated(app, str(ERRORS[413][1]), "en") in page_text(response)
     assert snapshot(app) == before
+
+
+def test_favicon_ico_is_the_svg_icon(client):
+    """Browsers ask for /favicon.ico beside a JSON or PDF document; a 404 there is a console error on phones."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    assert response.data.lstrip().startswith(b"<svg") or b"<svg" in response.data[:200]
