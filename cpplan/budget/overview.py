@@ -15,7 +15,7 @@ from sqlalchemy import BigInteger, cast, func
 
 from ..extensions import db
 from ..municipalities.models import Municipality
-from ..plans import workflow
+from ..plans import review, workflow
 from ..plans.models import Measure, Plan, PlanIssue
 from ..surveys.models import Issue
 from . import rollup, services
@@ -68,26 +68,10 @@ def _tyiyn(column):
     return func.sum(cast(func.round(column * 100), BigInteger))
 
 
-def _newest_plans() -> tuple[dict[int, tuple[int, str]], dict[int, tuple[int, str]]]:
-    """Return per municipality its newest plan and its newest adopted plan, each as (plan id, status).
-
-    Newest as plans/services.latest_plan orders them: the highest version, then the latest created.
-    """
-    rows = db.session.execute(db.select(Plan.municipality_id, Plan.id, Plan.status)
-                              .order_by(Plan.municipality_id, Plan.version.desc(), Plan.id.desc())).all()
-    newest: dict[int, tuple[int, str]] = {}
-    adopted: dict[int, tuple[int, str]] = {}
-    for municipality_id, plan_id, status in rows:
-        newest.setdefault(municipality_id, (plan_id, status))
-        if status in workflow.ADOPTED_STATES:
-            adopted.setdefault(municipality_id, (plan_id, status))
-    return newest, adopted
-
-
-def public_status(newest: tuple[int, str] | None, adopted: tuple[int, str] | None) -> str:
+def public_status(newest: Plan | None, adopted: Plan | None) -> str:
     """Return what the public is told: adopted (being carried out), completed, preparing a plan, or none."""
     if adopted is not None:
-        return "adopted" if adopted[1] in _CARRIED_OUT else "completed"
+        return "adopted" if adopted.status in _CARRIED_OUT else "completed"
     return "none" if newest is None else "preparing"
 
 
@@ -142,16 +126,16 @@ def _tally(places: list[Place], key) -> dict[str, tuple[int, int]]:
 def build() -> Overview:
     """Return the national overview, in a fixed number of queries whatever the number of municipalities."""
     municipalities = db.session.scalars(db.select(Municipality).order_by(Municipality.slug)).all()
-    newest, adopted = _newest_plans()
+    newest, adopted = review.newest_plans(), review.newest_plans(adopted_only=True)
     allocated, spent = _money_by_municipality()
     places = []
     for m in municipalities:
-        published = adopted.get(m.id)
-        places.append(Place(m, public_status(newest.get(m.id), published), newest.get(m.id, (None, "none"))[1],
-                            published[0] if published else None, allocated.get(m.id, rollup.ZERO),
+        published, latest = adopted.get(m.id), newest.get(m.id)
+        places.append(Place(m, public_status(latest, published), latest.status if latest else "none",
+                            published.id if published else None, allocated.get(m.id, rollup.ZERO),
                             spent.get(m.id, rollup.ZERO)))
     by_status = _tally(places, lambda p: p.status)
     return Overview(places=places, money=_money(),
-                    issues=_issues([plan_id for plan_id, _status in adopted.values()]),
+                    issues=_issues([plan.id for plan in adopted.values()]),
                     by_status={s: by_status[s] for s in PUBLIC_STATUSES if s in by_status},
                     by_exact=_tally(places, lambda p: p.exact))
