@@ -158,12 +158,17 @@ def _record_value(plan: Plan, measure: Measure, indicator: Indicator, day: date,
     return _done(plan, measure, f"indicator-{indicator.id}")
 
 
+def _value_target(slug: str, plan_id: int, measure_id: int, indicator_id: int):
+    """Load what a new indicator value is for; the refusal (recorded, a response) when the plan takes none now."""
+    municipality, plan, measure = _writable(slug, plan_id, measure_id)
+    indicator = _indicator(measure, indicator_id)
+    return municipality, plan, measure, indicator, _refusal(municipality, plan, "indicator_value")
+
+
 @bp.route(PAGE + "/indicators/<int:indicator_id>/values", methods=["POST"])
 def add_value(slug: str, plan_id: int, measure_id: int, indicator_id: int):
     """Record a value of one of the measure's indicators (date, value, note)."""
-    municipality, plan, measure = _writable(slug, plan_id, measure_id)
-    indicator = _indicator(measure, indicator_id)
-    refusal = _refusal(municipality, plan, "indicator_value")
+    municipality, plan, measure, indicator, refusal = _value_target(slug, plan_id, measure_id, indicator_id)
     if refusal is not None:
         return refusal
     form = ValueForm().within(plan.first_year, services.today()).with_ids(indicator.id)
@@ -176,9 +181,7 @@ def add_value(slug: str, plan_id: int, measure_id: int, indicator_id: int):
 @bp.route(PAGE + "/indicators/<int:indicator_id>/from-survey", methods=["POST"])
 def from_survey(slug: str, plan_id: int, measure_id: int, indicator_id: int):
     """Take the indicator's value from a closed follow-up survey: the published share rating an issue serious."""
-    municipality, plan, measure = _writable(slug, plan_id, measure_id)
-    indicator = _indicator(measure, indicator_id)
-    refusal = _refusal(municipality, plan, "indicator_value")
+    municipality, plan, measure, indicator, refusal = _value_target(slug, plan_id, measure_id, indicator_id)
     if refusal is not None:
         return refusal
     surveys = {str(s.id): s for s in progress.follow_up_surveys(municipality)}
