@@ -75,30 +75,21 @@ def public_status(newest: Plan | None, adopted: Plan | None) -> str:
     return "none" if newest is None else "preparing"
 
 
+def _sums(money, *keys) -> list:
+    """Return (*keys, tyiyn) rows: the Allocation or Expenditure amounts of adopted plans' measures, by keys."""
+    return db.session.execute(
+        db.select(*keys, _tyiyn(money.amount)).join(Measure, Measure.id == money.measure_id)
+        .join(Plan, Plan.id == Measure.plan_id).filter(Plan.status.in_(workflow.ADOPTED_STATES))
+        .group_by(*keys)).all()
+
+
 def _money_by_municipality() -> tuple[dict[int, Decimal], dict[int, Decimal]]:
-    published = Plan.status.in_(workflow.ADOPTED_STATES)
-    allocated = db.session.execute(
-        db.select(Plan.municipality_id, _tyiyn(Allocation.amount))
-        .join(Measure, Measure.id == Allocation.measure_id).join(Plan, Plan.id == Measure.plan_id)
-        .filter(published).group_by(Plan.municipality_id)).all()
-    spent = db.session.execute(
-        db.select(Plan.municipality_id, _tyiyn(Expenditure.amount))
-        .join(Measure, Measure.id == Expenditure.measure_id).join(Plan, Plan.id == Measure.plan_id)
-        .filter(published).group_by(Plan.municipality_id)).all()
-    return {m: _som(t) for m, t in allocated}, {m: _som(t) for m, t in spent}
+    return tuple({m: _som(t) for m, t in _sums(money, Plan.municipality_id)} for money in (Allocation, Expenditure))
 
 
 def _money() -> rollup.National:
-    published = Plan.status.in_(workflow.ADOPTED_STATES)
-    allocated = db.session.execute(
-        db.select(Allocation.year, Allocation.source, _tyiyn(Allocation.amount))
-        .join(Measure, Measure.id == Allocation.measure_id).join(Plan, Plan.id == Measure.plan_id)
-        .filter(published).group_by(Allocation.year, Allocation.source)).all()
-    year = func.extract("year", Expenditure.spent_on)
-    spent = db.session.execute(
-        db.select(year, _tyiyn(Expenditure.amount))
-        .join(Measure, Measure.id == Expenditure.measure_id).join(Plan, Plan.id == Measure.plan_id)
-        .filter(published).group_by(year)).all()
+    allocated = _sums(Allocation, Allocation.year, Allocation.source)
+    spent = _sums(Expenditure, func.extract("year", Expenditure.spent_on))
     return rollup.national([(y, s, _som(t)) for y, s, t in allocated], [(int(y), _som(t)) for y, t in spent],
                            services.rates())
 
