@@ -1,4 +1,4 @@
-"""Shared tables and helpers for the security tests (test_access, test_csrf, test_headers).
+"""Shared tables and helpers for the security suite (tests/security/: test_access, test_csrf, test_headers, ...).
 
 Not a test module: it holds the URL of every rule, the expected status per role for GET, and for
 every rule accepting POST a request that the allowed role can send (with the effect it must have).
