@@ -10,18 +10,6 @@ from cpplan.municipalities.models import Membership, Organisation, WorkingGroupM
 from cpplan.web import ERRORS
 
 
-
-@pytest.fixture
-def ctx(app, world):
-    return Ctx(app, world)
-
-
-@pytest.fixture
-def clients(app, world):
-    """One client per role, logged in once."""
-    return {role: logged_in_client(app, None if role == "anonymous" else world["users"][role]) for role in ROLES}
-
-
 def test_every_rule_is_in_the_tables(app):
     endpoints = url_endpoints(app)
     assert set(EXPECTED) == endpoints, (

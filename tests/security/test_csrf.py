@@ -17,11 +17,6 @@ LAST = ("accounts.login", "accounts.set_language", "accounts.account", "accounts
 ENDPOINTS = sorted(set(EXPECTED_POST) - CSRF_EXEMPT, key=lambda e: (LAST.index(e) if e in LAST else -1, e))
 
 
-@pytest.fixture
-def ctx(app, world):
-    return Ctx(app, world)
-
-
 def test_default_fixture_checks_csrf(app):
     assert app.config.get("WTF_CSRF_ENABLED", True) is True
     assert app.config.get("WTF_CSRF_CHECK_DEFAULT", True) is True
