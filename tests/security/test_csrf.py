@@ -6,7 +6,7 @@ import time
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from access_cases import (CSRF_EXEMPT, CSRF_MESSAGE, EXPECTED_POST, POSTS, Ctx, allowed_role,
+from access_cases import (CSRF_EXEMPT, CSRF_MESSAGE, EXPECTED_POST, POSTS, allowed_role,
                           has_cyrillic, logged_in_client, page_text, post_endpoints, snapshot, token_for, translated)
 from conftest import PASSWORD, csrf_token
 from cpplan.extensions import csrf
