@@ -23,6 +23,9 @@ RESULTS = BENCH / "results"
 PYTHON = sys.executable
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 HOST = "127.0.0.1"
+# With several workers, production keeps rate limits in one shared store (gunicorn.conf.py refuses memory://):
+# benchmarks do the same, in their own Redis database, emptied before each server starts.
+SHARED_LIMITS = "redis://127.0.0.1:6379/14"
 
 
 # wrk's closing hook: the summary as one JSON line (requests, errors, latency percentiles in ms).
@@ -57,7 +60,19 @@ def demo_database(tmp: Path, database_url: str | None = None) -> tuple[dict[str,
 
 
 def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that is free right now."""
+    """Return a TCP port on 127.0.0.1 that is free right now: in CPPLAN_BENCH_PORTS ("5700-5799") when set,
+    so that people sharing a machine can keep their servers apart; else any the system gives."""
+    span = os.environ.get("CPPLAN_BENCH_PORTS", "")
+    if span:
+        first, last = (int(p) for p in span.split("-"))
+        for port in range(first, last + 1):
+            with socket.socket() as sock:
+                try:
+                    sock.bind((HOST, port))
+                except OSError:
+                    continue
+                return port
+        raise RuntimeError(f"no free port in CPPLAN_BENCH_PORTS={span}")
     with socket.socket() as sock:
         sock.bind((HOST, 0))
         return sock.getsockname()[1]
@@ -106,13 +121,22 @@ class Server:
 @contextmanager
 def gunicorn(app: str, *, env: dict[str, str], log: Path, workers: int = 1, chdir: Path = ROOT,
              ready_path: str = "/", start_timeout: float = 30.0):
-    """Serve the WSGI app ("module:variable") with gunicorn on 127.0.0.1; yield the Server."""
+    """Serve the WSGI app ("module:variable") with gunicorn on 127.0.0.1; yield the Server.
+
+    gunicorn reads ROOT/gunicorn.conf.py (the production start-up check); with several workers and no
+    CPPLAN_RATELIMIT_STORAGE_URI given, the rate limits go to SHARED_LIMITS, as in production.
+    """
+    if workers > 1 and not env.get("CPPLAN_RATELIMIT_STORAGE_URI"):
+        import redis
+
+        redis.Redis.from_url(SHARED_LIMITS).flushdb()
+        env = {**env, "CPPLAN_RATELIMIT_STORAGE_URI": SHARED_LIMITS}
     port = free_port()
-    command = [GUNICORN, "--bind", f"{HOST}:{port}", "--workers", str(workers), "--worker-class", "sync",
-               "--chdir", str(chdir), "--error-logfile", str(log), "--log-level", "warning",
-               "--graceful-timeout", "5", app]
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    command = [GUNICORN, "--config", str(ROOT / "gunicorn.conf.py"), "--bind", f"{HOST}:{port}",
+               "--workers", str(workers), "--worker-class", "sync", "--chdir", str(chdir),
+               "--error-logfile", str(log), "--log-level", "warning", "--graceful-timeout", "5", app]
+    with log.open("ab") as out:  # a refusal by gunicorn.conf.py is printed before the error log opens
+        proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + start_timeout
         while not _ready(port, ready_path):
@@ -129,6 +153,43 @@ def gunicorn(app: str, *, env: dict[str, str], log: Path, workers: int = 1, chdi
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)  # the process group we created for it
                 proc.wait(timeout=5)
+
+
+def place_and_fund(plan_id: int, villages: int = 5) -> None:
+    """Put the plan's measures on the map and give them money, in the app context the caller holds.
+
+    The municipality gets at least `villages` villages, each with a point (those without one get one near the
+    municipality's); measure n goes to village n mod villages, takes the status planned, in progress, done,
+    cancelled in turn, and gets one allocation (local budget, the plan's first year) and one payment. Measures
+    of a sensitive issue stay off the map whatever their village (as the app shows them).
+    """
+    from datetime import date
+    from decimal import Decimal
+
+    from cpplan.budget.models import Allocation, Expenditure
+    from cpplan.extensions import db
+    from cpplan.municipalities.models import Area
+    from cpplan.plans.models import Plan
+
+    plan = db.session.get(Plan, plan_id)
+    municipality = plan.municipality
+    lat, lon = municipality.lat or 42.5, municipality.lon or 72.2
+    while len(municipality.areas) < villages:
+        n = len(municipality.areas)
+        municipality.areas.append(Area(kind="village", name_ky=f"Айыл {n}", name_ru=f"Село {n}", name_en=f"Village {n}"))
+    for n, area in enumerate(municipality.areas):
+        if area.lat is None or area.lon is None:
+            area.lat, area.lon = lat + 0.02 * n, lon - 0.03 * n
+    db.session.commit()
+    areas = municipality.areas
+    for n, measure in enumerate(plan.measures):
+        measure.area_id = areas[n % len(areas)].id
+        measure.status = ("planned", "in_progress", "done", "cancelled")[n % 4]
+        db.session.add(Allocation(measure_id=measure.id, source="local_budget", year=plan.first_year,
+                                  amount=Decimal(1000 + 37 * n)))
+        db.session.add(Expenditure(measure_id=measure.id, spent_on=date(plan.first_year, 4, 1), amount=Decimal(100 + n),
+                                   purpose="(bench)"))
+    db.session.commit()
 
 
 def write_results(name: str, when: str, started: float, **data) -> None:

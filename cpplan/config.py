@@ -15,6 +15,11 @@ TILES_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">Op
 TILE_SUBDOMAINS = "abc"  # what {s} in a tile URL stands for (Leaflet's default)
 
 
+# A session secret shorter than this can be guessed offline from one signed cookie.
+MIN_SECRET_KEY_LENGTH = 32
+SHARED_STORAGE_EXAMPLE = "redis://127.0.0.1:6379/0"
+
+
 class ConfigError(RuntimeError):
     """A setting is missing or wrong; the message says which and how to fix it."""
 
@@ -118,6 +123,39 @@ def _local_secret(instance: Path) -> str:
     return path.read_text().strip()
 
 
+def _check_secret_length(key: str) -> None:
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(
+            f"CPPLAN_SECRET_KEY is {len(key)} characters long; it must have at least {MIN_SECRET_KEY_LENGTH} "
+            "random characters, e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`."
+        )
+
+
+def check_server(settings: dict, workers: int) -> None:
+    """Refuse settings that must never serve users through gunicorn (gunicorn.conf.py calls this at start-up).
+
+    Debug mode is for a developer's own machine; a production secret key must be long; and with several
+    workers the rate limits and login throttling must be counted in one shared store, or each worker
+    would allow its own share of password guesses. Demo mode (scripts/demo.sh) may share nothing.
+    """
+    if settings.get("DEBUG"):
+        raise ConfigError("CPPLAN_DEBUG is on. Debug mode is for a developer's machine (`flask run`), never for "
+                          "gunicorn serving users: unset CPPLAN_DEBUG.")
+    if settings.get("CPPLAN_DEMO"):
+        return
+    if not settings.get("SECRET_KEY"):
+        raise ConfigError("CPPLAN_SECRET_KEY is not set. Set it to a long random value, e.g. "
+                          "`python -c 'import secrets; print(secrets.token_hex(32))'`.")
+    _check_secret_length(settings["SECRET_KEY"])
+    storage = settings.get("RATELIMIT_STORAGE_URI", "memory://")
+    if workers > 1 and storage.startswith("memory://"):
+        raise ConfigError(
+            f"gunicorn runs {workers} workers but CPPLAN_RATELIMIT_STORAGE_URI is {storage!r}: each worker would "
+            "count login failures and rate limits on its own. Set CPPLAN_RATELIMIT_STORAGE_URI to a shared "
+            f"store, e.g. {SHARED_STORAGE_EXAMPLE!r} (Redis), or run one worker."
+        )
+
+
 def check(app) -> None:
     """Raise ConfigError with a clear message when the settings cannot run the app."""
     cfg = app.config
@@ -130,6 +168,8 @@ def check(app) -> None:
                 "(only debug and demo modes run without one)."
             )
         cfg["SECRET_KEY"] = _local_secret(Path(app.instance_path))
+    elif not relaxed:
+        _check_secret_length(cfg["SECRET_KEY"])
     locale = cfg["BABEL_DEFAULT_LOCALE"]
     if locale not in LANGUAGES:
         raise ConfigError(f"CPPLAN_DEFAULT_LOCALE={locale!r} is not one of {', '.join(LANGUAGES)}.")
