@@ -3,7 +3,7 @@ PostgreSQL, the database restarted); every acknowledged submission must be store
 
     .venv/bin/python tests/load/faults.py [--total 10000] [--clients 100] [--workers 4]
         [--database-url postgresql://postgres@127.0.0.1:5432/test?options=-csearch_path%3Dfaults]
-        [--kill-at 0.3] [--restart-db-at 0.6] [--down-seconds 4]
+        [--kill-at 0.3] [--backup-at 0.5] [--restart-db-at 0.6] [--down-seconds 4]
 
 Builds the demo database (a temporary SQLite file in WAL mode, or the PostgreSQL URL given, which
 the demo command resets), serves wsgi:app with gunicorn (--workers sync workers; rate limits in
@@ -18,6 +18,11 @@ stored"), as the offline survey page does: on a dropped connection, a 5xx, a 503
 Faults: when --kill-at of the submissions are acknowledged, one worker gets SIGKILL (the arbiter
 starts a new one); with PostgreSQL, at --restart-db-at the cluster is stopped (fast mode) for
 --down-seconds and started again. While it is down the app must answer 503, never 500.
+With SQLite, at --backup-at `flask --app cpplan backup` copies the database while the clients keep
+writing; the copy must pass `PRAGMA integrity_check`, hold at least every submission acknowledged
+before the backup started (and no more than were stored when it ended), and restore to a working
+app: `flask db upgrade` on it, then gunicorn serves it (/healthz, the landing page, the survey's
+questions) and stores a new submission in it.
 
 Checks (exit 1 when one fails): every submission acknowledged; the stored rows of the survey grew by
 exactly --total and hold exactly the acknowledged uuids (none missing, none extra, none twice); no
@@ -141,6 +146,73 @@ def restart_postgres(seconds: float, log: dict) -> None:
     log["db_up_at_s"] = round(time.perf_counter() - log["t0"], 2)
 
 
+def backup_during_load(env: dict, tmp: Path, rows: "Rows", token: str, tally: Tally, log: dict) -> None:
+    """Run `flask --app cpplan backup` while the clients write; note what the copy must hold."""
+    target = tmp / "backup.sqlite"
+    with tally.lock:
+        acked_before = set(tally.acked)
+    log["backup_at_s"] = round(time.perf_counter() - log["t0"], 2)
+    started = time.perf_counter()
+    done = subprocess.run([harness.PYTHON, "-m", "flask", "--app", "cpplan", "backup", str(target)], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=300)
+    log["backup_s"] = round(time.perf_counter() - started, 2)
+    log["backup_output"] = (done.stdout + done.stderr).strip()
+    log["backup_exit"] = done.returncode
+    log["backup_acked_before"] = acked_before
+    log["backup_stored_after"] = len(rows.uuids(token))
+
+
+def check_restore(env: dict, tmp: Path, token: str, questions: list, before: set, log: dict) -> dict:
+    """Check the copy made under load: integrity, contents, and that it restores to a working app."""
+    import sqlite3
+
+    copy = tmp / "backup.sqlite"
+    report: dict = {"command_exit": log.pop("backup_exit"), "command_output": log.pop("backup_output"),
+                    "seconds": log.pop("backup_s"), "started_at_s": log.pop("backup_at_s")}
+    acked_before, stored_after = log.pop("backup_acked_before"), log.pop("backup_stored_after")
+    report["acknowledged_when_it_started"] = len(acked_before)
+    if report["command_exit"]:
+        return {**report, "ok": False}
+    restored = tmp / "restored.sqlite"
+    restored.write_bytes(copy.read_bytes())  # "put the copy in place of the file", as docs/deploy.md says
+    with sqlite3.connect(restored) as conn:
+        report["integrity_check"] = conn.execute("PRAGMA integrity_check").fetchone()[0]
+    in_copy = Rows(f"sqlite:///{restored}").uuids(token)
+    report["submissions_in_copy"] = len(in_copy - before)
+    report["acknowledged_before_but_missing_in_copy"] = len(acked_before - in_copy)
+    report["stored_when_it_ended"] = stored_after - len(before)
+    restore_env = {**env, "CPPLAN_DATABASE_URL": f"sqlite:///{restored}"}
+    upgrade = subprocess.run([harness.PYTHON, "-m", "flask", "--app", "cpplan", "db", "upgrade"], cwd=ROOT,
+                             env=restore_env, capture_output=True, text=True, timeout=120)
+    report["db_upgrade_exit"] = upgrade.returncode
+    with harness.gunicorn("wsgi:app", env=restore_env, log=tmp / "restored.log", workers=1,
+                          ready_path="/healthz") as app:
+        report["healthz"] = _status(app.port, "/healthz")
+        report["landing_page"] = _status(app.port, "/?lang=ky")
+        report["survey_questions"] = len(get_json(app.port, f"/api/v1/surveys/{token}")["questions"])
+        new_uuid = str(uuid.uuid4())
+        body = json.dumps({"uuid": new_uuid, "answers": realistic_answers(questions, random.Random(7)),
+                           "channel": "offline"}).encode()
+        report["new_submission"] = post(app.port, f"/api/v1/surveys/{token}/responses", body, "10.250.0.1")
+    report["new_submission_stored"] = new_uuid in Rows(f"sqlite:///{restored}").uuids(token)
+    report["ok"] = (report["integrity_check"] == "ok" and report["acknowledged_before_but_missing_in_copy"] == 0
+                    and report["submissions_in_copy"] <= report["stored_when_it_ended"]
+                    and report["db_upgrade_exit"] == 0 and report["healthz"] == 200 and report["landing_page"] == 200
+                    and report["new_submission"] == 201 and report["new_submission_stored"])
+    return report
+
+
+def _status(port: int, path: str) -> int:
+    conn = http.client.HTTPConnection(harness.HOST, port, timeout=30)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
+
+
 def tallies_match(database_url: str, token: str) -> dict:
     """Return the kept counts of the survey against a full recount from its stored answers (rolled back)."""
     os.environ["CPPLAN_DATABASE_URL"] = database_url
@@ -174,6 +246,8 @@ def main() -> int:
     parser.add_argument("--kill-at", type=float, default=0.3, help="share acknowledged when a worker is killed")
     parser.add_argument("--restart-db-at", type=float, default=0.6, help="PostgreSQL: share acknowledged when the "
                                                                           "database is restarted")
+    parser.add_argument("--backup-at", type=float, default=0.5, help="SQLite: share acknowledged when "
+                                                                     "`flask backup` runs")
     parser.add_argument("--down-seconds", type=float, default=4.0)
     parser.add_argument("--deadline", type=float, default=900.0, help="seconds before the clients stop sending")
     args = parser.parse_args()
@@ -221,6 +295,8 @@ def main() -> int:
             faults = [(args.kill_at, lambda: kill_a_worker(app, args.workers, log))]
             if postgres:
                 faults.append((args.restart_db_at, lambda: restart_postgres(args.down_seconds, log)))
+            else:
+                faults.append((args.backup_at, lambda: backup_during_load(env, tmp, rows, token, tally, log)))
             for share, fault in faults:
                 while tally.count() < share * args.total and any(t.is_alive() for t in threads):
                     time.sleep(0.02)
@@ -233,6 +309,7 @@ def main() -> int:
                 thread.join(timeout=max(1.0, stop_at + 120 - time.perf_counter()))
             elapsed = time.perf_counter() - log["t0"]
             after = rows.uuids(token)
+        backup = None if postgres else check_restore(env, tmp, token, questions, before, log)
         counts_check = tallies_match(database_url, token)
 
     ours = {job[0] for job in jobs}
@@ -250,6 +327,7 @@ def main() -> int:
         "server_errors_500": tally.statuses.get(500, 0),
         "faults": {k: v for k, v in log.items() if k != "t0"},
         "kept_counts_equal_recount": counts_check,
+        "backup_under_load": backup,
         "elapsed_s": round(elapsed, 1), "submissions_per_s": round(args.total / elapsed, 1),
     }
     failures = []
@@ -261,6 +339,8 @@ def main() -> int:
         failures.append(f"{result['server_errors_500']} answers were 500")
     if log.get("replacement_after_s") is None:
         failures.append("the killed worker was not replaced")
+    if backup is not None and not backup["ok"]:
+        failures.append("the backup made under load failed its checks")
     if not counts_check["equal"]:
         failures.append(f"kept counts differ from a recount in {counts_check['differences']} places")
     result["ok"] = not failures
