@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid as uuidlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from openpyxl import load_workbook
@@ -33,28 +34,43 @@ class Row:
     errors: list[tuple[str, str]] = field(default_factory=list)
 
 
+def _xlsx_lines(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    """Yield (line number, cells) of the first worksheet, read as it goes."""
+    try:
+        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+        for i, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield i, ["" if v is None else str(v) for v in row]
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file, also from a row far down
+        raise KoboFileError("bad_xlsx", str(exc)) from None
+
+
+def _csv_lines(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    """Yield (line number, cells) of a CSV (`,` or `;`, UTF-8 with or without BOM)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise KoboFileError("not_utf8") from None
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    try:
+        yield from enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1)
+    except csv.Error as exc:  # e.g. a cell longer than the csv module's limit: not a Kobo export
+        raise KoboFileError("bad_csv", str(exc)) from None
+
+
 def read_table(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Return the header and (line number, cells) of a CSV (`,` or `;`, UTF-8 with or without BOM) or XLSX file."""
-    if filename.lower().endswith(".xlsx") or data[:2] == b"PK":
-        try:
-            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-        except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise KoboFileError("bad_xlsx", str(exc)) from None
-        table = [(i, ["" if v is None else str(v) for v in row])
-                 for i, row in enumerate(sheet.iter_rows(values_only=True), start=1)]
-    else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise KoboFileError("not_utf8") from None
-        first = text.split("\n", 1)[0]
-        delimiter = ";" if first.count(";") > first.count(",") else ","
-        table = list(enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1))
-    table = [(line, cells) for line, cells in table if any(c.strip() for c in cells)]
+    if not data:
+        raise KoboFileError("empty")
+    lines = _xlsx_lines(data) if filename.lower().endswith(".xlsx") or data[:2] == b"PK" else _csv_lines(data)
+    table = []
+    for line, cells in lines:
+        if any(c.strip() for c in cells):
+            table.append((line, cells))
+            if len(table) > MAX_ROWS + 1:  # stop reading: a small .xlsx can unzip to millions of rows
+                raise KoboFileError("too_many_rows")
     if not table:
         raise KoboFileError("empty")
-    if len(table) > MAX_ROWS + 1:
-        raise KoboFileError("too_many_rows")
     header = [h.strip() for h in table[0][1]]
     if "_uuid" not in header:
         raise KoboFileError("no_uuid_column")

@@ -23,6 +23,7 @@ ERROR_MESSAGES = {
 FILE_ERRORS = {
     "not_utf8": _l("The file is not in UTF-8. Export it from KoboToolbox again, or save it as CSV UTF-8."),
     "bad_xlsx": _l("The file is not a readable Excel (.xlsx) file."),
+    "bad_csv": _l("The file is not a readable CSV file."),
     "no_uuid_column": _l("The file has no _uuid column. Export with “XML values and headers”."),
     "empty": _l("The file is empty."),
     "too_many_rows": _l("The file has too many rows; split it into parts of at most 100,000."),

@@ -123,17 +123,18 @@ def csv_header(survey: Survey) -> tuple[list[str], list[tuple[Question, str | No
     return header, slots
 
 
-def _csv_value(question: Question, values: list[tuple], item: str | None) -> str:
-    """Return one CSV cell: option codes (space separated when several), numbers, text."""
+def _csv_value(question: Question, values: list[tuple], item: str | None) -> str | int | Decimal:
+    """Return one CSV cell: option codes (space separated when several), numbers (as numbers, so that a negative
+    one is not taken for a formula), text."""
     if item is not None:
-        return next((str(number) for it, number, _t in values if it == item), "")
+        return next((number for it, number, _t in values if it == item), "")
     if not values:
         return ""
     if question.kind in ("single", "multiple", "area"):
         return " ".join(it for it, _n, _t in values)
     if question.kind == "text":
         return values[0][2] or ""
-    return str(values[0][1])
+    return values[0][1]
 
 
 def csv_chunks(survey: Survey, batch: int = 500) -> Iterator[str]:

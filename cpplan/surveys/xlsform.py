@@ -6,6 +6,7 @@ from io import BytesIO
 from openpyxl import Workbook
 
 from . import catalogue
+from .export import looks_like_formula, xml_text
 from .models import Survey
 
 LANGUAGES = (("ky", "Кыргызча (ky)"), ("ru", "Русский (ru)"), ("en", "English (en)"))
@@ -75,6 +76,17 @@ def form_id(survey: Survey) -> str:
     return f"cpplan_{survey.municipality.slug.replace('-', '_')}_{survey.id}_v{survey.version}"
 
 
+def _keep_text(cell) -> None:
+    """Store a text that looks like a formula (a label written by the coordinator) as text, never as a formula.
+
+    openpyxl turns any text starting with "=" into a formula, which Excel would run on opening and pyxform would
+    read as empty. Excel's quote prefix (what typing ' before a cell sets) keeps it text even when the cell is
+    edited, while Kobo still reads the label unchanged, without the visible ' of the CSV exports.
+    """
+    cell.data_type = "s"
+    cell.quotePrefix = True
+
+
 def workbook_bytes(survey: Survey) -> bytes:
     """Return the XLSForm as .xlsx bytes."""
     book = Workbook()
@@ -82,7 +94,11 @@ def workbook_bytes(survey: Survey) -> bytes:
         sheet = book.active if title == "survey" else book.create_sheet()
         sheet.title = title
         for row in sheet_rows:
-            sheet.append(row)
+            sheet.append([xml_text(value) if isinstance(value, str) else value for value in row])
+        for cells in sheet.iter_rows():
+            for cell in cells:
+                if isinstance(cell.value, str) and looks_like_formula(cell.value):
+                    _keep_text(cell)
     out = BytesIO()
     book.save(out)
     return out.getvalue()
