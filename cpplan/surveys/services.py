@@ -214,15 +214,18 @@ def import_kobo(survey: Survey, data: bytes, filename: str, dry_run: bool) -> Im
     uuids = [r.uuid for r in rows_ if r.uuid]
     stored = {}
     for start in range(0, len(uuids), 500):  # a few hundred per query: databases cap the parameters
-        stored.update(db.session.execute(db.select(Response.uuid, Response.payload_sha256).where(
-            Response.uuid.in_(uuids[start:start + 500]))).all())
+        stored.update((found, (survey_id, sha)) for found, survey_id, sha in db.session.execute(
+            db.select(Response.uuid, Response.survey_id, Response.payload_sha256).where(
+                Response.uuid.in_(uuids[start:start + 500]))))
     for row in rows_:
         errors = list(row.errors)
         if not errors:
             result = check(survey, row.answers)
             errors = result.errors
         if not errors and row.uuid in stored:
-            if stored[row.uuid] == fingerprint(result.answers):
+            # Already imported only into this survey: another survey's response (perhaps another
+            # municipality's) is a conflict, as in submit(), never acknowledged as this survey's.
+            if stored[row.uuid] == (survey.id, fingerprint(result.answers)):
                 report.already += 1
                 continue
             errors = [("_uuid", "conflict")]
