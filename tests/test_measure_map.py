@@ -22,6 +22,7 @@ from cpplan.budget.models import Allocation, Expenditure
 from cpplan.extensions import db
 from cpplan.i18n import format_money
 from cpplan.maps import Assets, Circle, Marker, Tiles, escape, marker_map
+from cpplan.maps.markers import MARKER_MAX_RADIUS, MARKER_MIN_RADIUS
 from cpplan.municipalities.models import Municipality
 from cpplan.plans.models import Plan
 from plan_factory import make_plan
@@ -113,10 +114,22 @@ def test_markers_grow_with_the_money_allocated(app, world, client):
     _colours, rows = marker_rows(inline_script(body))
     radius = {key: row[2] for key, row in by_key(rows).items()}
     assert set(radius) == set(ids)
-    assert radius[ids[3]] == 8.0  # nothing allocated: the smallest marker
-    assert radius[ids[1]] == 24.0  # the most money: the largest
+    assert radius[ids[3]] == MARKER_MIN_RADIUS  # nothing allocated: the smallest marker
+    assert radius[ids[1]] == MARKER_MAX_RADIUS  # the most money: the largest
     assert radius[ids[3]] < radius[ids[0]] < radius[ids[2]] < radius[ids[1]]
-    assert radius[ids[2]] == pytest.approx(8 + 16 * 0.5, abs=0.05)  # area, not radius, is proportional
+    # area, not radius, is proportional
+    assert radius[ids[2]] == pytest.approx(MARKER_MIN_RADIUS + (MARKER_MAX_RADIUS - MARKER_MIN_RADIUS) * 0.5, abs=0.05)
+
+
+def test_the_smallest_marker_is_a_24_px_target(app, world, client):
+    """Lighthouse's target-size audit (WCAG 2.5.8) found 20 px markers: every marker's icon is now 24 px or more."""
+    _plan_id, ids = setup_plan(app, world, codes=("livestock_theft", "road_safety"))
+    allocate(app, ids[1], "16000")
+    _response, body = get_map(client, world)
+    script = inline_script(body)
+    _colours, rows = marker_rows(script)
+    assert "var d = 2 * r[2] + 4" in script  # the icon's side: the circle and its 2 px border
+    assert min(2 * row[2] + 4 for row in rows) >= 24
 
 
 def test_colour_follows_the_measure_status(app, world, client):

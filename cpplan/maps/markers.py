@@ -21,7 +21,7 @@ from folium.plugins import MarkerCluster
 from . import (CIRCLE_STYLE, COUNTRY_VIEW, OUTLINE_STYLE, Assets, MapParts, _add_circles, _fit, _Outline, _radius,
                _render, escape)
 
-MARKER_MIN_RADIUS = 8   # px: the smallest marker stays a finger's target with its border
+MARKER_MIN_RADIUS = 10  # px: with its border (+2 px a side) the smallest marker is a 24 px target (WCAG 2.5.8)
 MARKER_MAX_RADIUS = 24  # px, for the largest amount on the map
 OUTLINE_PANE = "outline"  # below the tiles
 # px: markers closer than this are grouped. Smaller than Leaflet.markercluster's 80, so that the villages of a
