@@ -7,13 +7,28 @@ from urllib.parse import urlencode
 from flask import Blueprint, current_app, g, jsonify, make_response, render_template, request, send_from_directory
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from .extensions import db
 
 bp = Blueprint("web", __name__)
+
+# The largest id in an address: a larger number is no row (404), never a database error (PostgreSQL's integer
+# ends at 2**31 - 1, SQLite cannot even bind a number past 2**63 - 1).
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """<int:...> in every route: a whole number up to MAX_ID (the larger ones match no rule, so 404)."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID,
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits, min, max, signed)
+
 
 ERRORS = {
     400: (_l("Bad request"), _l("The request could not be understood. Check what you entered and try again.")),
@@ -42,8 +57,9 @@ def current_url() -> str:
 
 
 def allow_data_files() -> None:
-    """Let the import endpoints take files up to CPPLAN_MAX_IMPORT_BYTES (forms keep MAX_CONTENT_LENGTH)."""
-    if request.endpoint in current_app.config["CPPLAN_IMPORT_ENDPOINTS"]:
+    """Let the import endpoints take files up to CPPLAN_MAX_IMPORT_BYTES for logged-in users (forms, and
+    anyone not logged in, keep MAX_CONTENT_LENGTH: a stranger cannot make the app read 32 MB)."""
+    if request.endpoint in current_app.config["CPPLAN_IMPORT_ENDPOINTS"] and current_user.is_authenticated:
         request.max_content_length = current_app.config["CPPLAN_MAX_IMPORT_BYTES"]
 
 
@@ -105,6 +121,21 @@ def handle_csrf_error(error: CSRFError):
                                "Go back, reload the page and send it again."))
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def refuse_nul_characters():
+    """Answer 400 to a form with a NUL character in a field or its name: no person types one, and PostgreSQL
+    cannot store it (it would fail as a 500 deep in the view)."""
+    if request.method != "POST" or request.mimetype not in FORM_TYPES:
+        return None
+    # A multipart part whose name the parser cannot read has the name None.
+    if any("\x00" in (text or "") for key, values in request.form.lists() for text in (key, *values)):
+        return render_error(400, _("The form contained an invisible control character (NUL) that cannot be saved, "
+                                   "so nothing was saved. Remove it and send the form again."))
+    return None
+
+
 RETRY_AFTER_S = 10  # what a 503 asks clients (the offline survey page, load balancers) to wait
 
 
@@ -129,7 +160,9 @@ def handle_unexpected(error: Exception):
 
 
 def init_app(app) -> None:
-    """Register headers, error handlers and template helpers."""
+    """Register the id converter (before any route), headers, error handlers and template helpers."""
+    app.url_map.converters["int"] = IdConverter
+    app.before_request(refuse_nul_characters)  # after CSRFProtect's check (registered earlier)
     app.after_request(set_security_headers)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)

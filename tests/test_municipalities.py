@@ -436,12 +436,24 @@ def test_municipality_needs_a_name_in_some_language(app, client, admin):
 
 @pytest.mark.parametrize("boundary", [
     "{not json", "[1, 2]", '"Polygon"', json.dumps({"type": "Point", "coordinates": [75.9, 41.4]}), "null",
+    pytest.param("[" * 20_000, id="nested-too-deep-to-decode"),  # json.loads raised RecursionError: a 500
 ])
 def test_invalid_geojson_is_refused(app, client, admin, boundary):
     token = csrf_token(client, "/admin/municipalities/new")
     response = client.post("/admin/municipalities/new", data=municipality_data(token, boundary_geojson=boundary))
     assert response.status_code == 400
     assert field_error(response, "boundary_geojson")
+    with app.app_context():
+        assert municipality("new-town") is None
+
+
+@pytest.mark.parametrize("population", ["-1", "5000001", "9" * 400, "-" + "9" * 400])
+def test_population_out_of_range_is_refused_with_its_message(app, client, admin, population):
+    """A number too large for a float made WTForms' range check overflow (a 500); now it gets the range message."""
+    token = csrf_token(client, "/admin/municipalities/new")
+    response = client.post("/admin/municipalities/new", data=municipality_data(token, population=population))
+    assert response.status_code == 400
+    assert field_error(response, "population") == "Enter a number from 0 to 5000000."
     with app.app_context():
         assert municipality("new-town") is None
 

@@ -239,6 +239,29 @@ def test_bad_edit_of_a_measure_saves_nothing(app, world, as_role):
     assert snapshot(app) == before
 
 
+def test_indicator_rows_whose_number_cannot_be_read_are_ignored(app, world, as_role):
+    """WTForms' int() raised on "indicators-²-name" and on a row number of 4,300 digits or more (a 500)."""
+    plan_id = started(app, world, as_role, "livestock_theft")
+    client = as_role("coordinator")
+    response = post(client, url(world, f"/{plan_id}/issues/{issue_id(app, plan_id)}/measures/new"),
+                    {**MEASURE, "indicators-²-name": "Superscript", f"indicators-{'9' * 5000}-name": "Far away"})
+    assert response.status_code == 302
+    assert [i.name for i in plan_of(app, plan_id).measures[0].indicators] == ["Registered animals"]
+
+
+@pytest.mark.parametrize("years", [{"first_year": " "}, {"last_year": "\r\n"}, {"first_year": " ", "last_year": " "}])
+def test_plan_years_of_spaces_only_are_refused(app, world, as_role, years):
+    """Spaces only passed InputRequired with no year, and comparing the years raised TypeError (a 500)."""
+    plan_id = started(app, world, as_role, "livestock_theft")
+    client = as_role("coordinator")
+    before = snapshot(app)
+    response = post(client, url(world, f"/{plan_id}/edit"),
+                    {"title": "Safer streets", "first_year": "2026", "last_year": "2028", **years})
+    assert response.status_code == 400
+    assert "Enter a year from 2000 to 2100." in page_text(response)
+    assert snapshot(app) == before
+
+
 def test_total_cost_is_exact(app, world, as_role):
     plan_id = started(app, world, as_role, "livestock_theft")
     client = as_role("coordinator")

@@ -188,6 +188,10 @@ def test_value_limits_are_accepted():
     ("done", "forty", {"percent_complete": "not_integer"}),
     ("done", "101", {"percent_complete": "out_of_range"}),
     ("done", "-1", {"percent_complete": "out_of_range"}),
+    ("in_progress", "0" * 20 + "40", {}),
+    # int() refuses 4,300 digits or more: this raised ValueError (a 500).
+    pytest.param("done", "9" * 5000, {"percent_complete": "out_of_range"}, id="done-5000-digits"),
+    pytest.param("done", "-" + "9" * 5000, {"percent_complete": "out_of_range"}, id="done-minus-5000-digits"),
 ])
 def test_status_checks(status, percent, errors):
     check = calc.check_status({"status": status, "percent_complete": percent})

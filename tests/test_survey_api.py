@@ -433,6 +433,16 @@ def test_non_json_body_is_400(app, client, survey, data, content_type, status):
     assert counts(app) == (0, 0)
 
 
+def test_json_nested_too_deep_to_decode_is_400_not_a_500(app, client, survey):
+    """json.loads raises RecursionError, which get_json(silent=True) does not catch (it was a 500)."""
+    deep_answers = '{"uuid": "%s", "answers": %s}' % (U, '{"a": ' * 5_000 + "1" + "}" * 5_000)
+    for raw in ("[" * 50_000, deep_answers):
+        response = client.post(survey["url"], data=raw, content_type="application/json")
+        assert response.status_code == 400
+        assert response.get_json()["error"] == "bad_request"
+    assert counts(app) == (0, 0)
+
+
 @pytest.mark.parametrize("channel", ["paper", "import", "sms", "", None, 1, ["web"]])
 def test_wrong_channel_is_400(app, client, survey, channel):
     response = post(client, survey, {"uuid": new_uuid(), "answers": {"consent": "yes"}, "channel": channel})

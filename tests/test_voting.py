@@ -48,6 +48,7 @@ def test_fewer_dots_than_allowed_are_fine():
     ({"road_safety": "two"}, {"road_safety": "not_whole"}),
     ({"road_safety": "٣"}, {"road_safety": "not_whole"}),  # an Arabic-Indic digit is not an ASCII number
     ({"road_safety": "1e1"}, {"road_safety": "not_whole"}),
+    ({"road_safety": "9" * 5000}, {"road_safety": "not_whole"}),  # int() raised ValueError on it (a 500)
     ({"bride_price": "1"}, {"bride_price": "unknown_issue"}),
     ({"road_safety": "0", "fraud": ""}, {"": "empty"}),
     ({}, {"": "empty"}),
@@ -206,6 +207,7 @@ def test_the_database_refuses_a_second_ballot_with_the_same_token_hash(app, worl
     ({"road_safety": "-1", "fraud": "1"}, "Enter a whole number of dots: 0 or more."),
     ({"road_safety": "1.5"}, "Enter a whole number of dots: 0 or more."),
     ({"road_safety": "many"}, "Enter a whole number of dots: 0 or more."),
+    ({"road_safety": "9" * 5000}, "Enter a whole number of dots: 0 or more."),  # was a 500 (int() refused it)
     ({"road_safety": "0", "fraud": ""}, "Put at least one dot on an issue."),
     ({}, "Put at least one dot on an issue."),
     ({"fraud": "1", "not_offered": "1"}, "This issue is not part of this vote."),

@@ -14,11 +14,9 @@ from ..plans.workflow import STATES as PLAN_STATES
 from ..surveys.models import KINDS as QUESTION_KINDS
 from ..surveys.models import ROUNDS, STATUSES as SURVEY_STATUSES
 from ..surveys.tally import SPLITS
+from ..web import MAX_ID  # the largest id in an address (the routes' converter ends there too)
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"  # municipalities/forms.py MunicipalityForm.validate_slug
-# The largest id in an address (routes use it too): a larger number is no row (404), never a database error
-# (PostgreSQL's integer ends at 2**31 - 1).
-MAX_ID = 2**31 - 1
 
 
 def ref(name: str) -> dict:

@@ -96,7 +96,10 @@ def submit_response(token: str):
     survey, failure = _open_survey_or_error(token)
     if failure:
         return failure
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the decoder follows (silent= only covers ValueError)
+        body = None
     if not isinstance(body, dict):
         return _error(400, "bad_request", _("Send a JSON object with a uuid and the answers."))
     client_uuid = services.parse_uuid(body.get("uuid"))

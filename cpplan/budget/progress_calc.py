@@ -118,10 +118,12 @@ def check_status(raw: Mapping[str, str | None]) -> Check:
         check.errors["status"] = "bad_status"
     check.values["status"] = status
     text = (raw.get("percent_complete") or "").strip()
-    percent = int(text) if _WHOLE.match(text) else None
+    whole = _WHOLE.match(text) is not None
+    # More than 3 digits is out of range (and int() refuses 4,300 digits or more).
+    percent = int(text) if whole and len(text.lstrip("+-").lstrip("0")) <= 3 else None
     if not text:
         check.errors["percent_complete"] = "required"
-    elif percent is None:
+    elif not whole:
         check.errors["percent_complete"] = "not_integer"
     elif percent not in PERCENT_RANGE:
         check.errors["percent_complete"] = "out_of_range"

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import json
+import math
+import sys
+from types import SimpleNamespace
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -14,6 +17,18 @@ from .labels import (AREA_KIND_LABELS, GENDER_LABELS, GROUP_ROLE_LABELS, KIND_LA
                      ORGANISATION_KIND_LABELS, REGION_LABELS, ROLE_LABELS)
 
 TOO_LONG = _l("At most %(max)d characters.")
+
+
+class InRange(NumberRange):
+    """WTForms' NumberRange, also for a whole number too large for a float (on which its isnan() check overflows)."""
+
+    def __call__(self, form, field) -> None:
+        data = field.data
+        if isinstance(data, int) and abs(data) > sys.float_info.max:
+            # Infinity of the same sign compares with the limits as the number does, and gives the same message.
+            super().__call__(form, SimpleNamespace(data=math.inf if data > 0 else -math.inf, gettext=field.gettext))
+            return
+        super().__call__(form, field)
 
 
 def text(label, max_len: int, required: bool = False, **kw) -> StringField:
@@ -72,7 +87,7 @@ class MunicipalityForm(NamesMixin, FlaskForm):
     district_ky = text(_l("District in Kyrgyz"), 120)
     district_ru = text(_l("District in Russian"), 120)
     district_en = text(_l("District in English"), 120)
-    population = IntegerField(_l("Population"), validators=[Optional(), NumberRange(
+    population = IntegerField(_l("Population"), validators=[Optional(), InRange(
         min=0, max=5_000_000, message=_l("Enter a number from %(min)s to %(max)s."))],
         render_kw={"inputmode": "numeric"})
     lat = coordinate(_l("Latitude"), 39.0, 43.5)
@@ -93,7 +108,7 @@ class MunicipalityForm(NamesMixin, FlaskForm):
             return
         try:
             shape = json.loads(field.data)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than the decoder follows
             raise ValidationError(_l("This is not valid GeoJSON.")) from None
         allowed = {"Polygon", "MultiPolygon", "Feature", "FeatureCollection"}
         if not isinstance(shape, dict) or shape.get("type") not in allowed:

@@ -49,6 +49,19 @@ INDICATOR_ROWS = 3
 YEAR_ERROR = _l("Enter a year from 2000 to 2100.")
 
 
+class RowList(FieldList):
+    """A FieldList that ignores the fields of a row whose number it cannot read ("indicators-²-name", or one of
+    4,300 digits or more): WTForms' own int() raises on them."""
+
+    def _extract_indices(self, prefix, formdata):
+        offset = len(prefix) + 1
+        for key in formdata:
+            if key.startswith(prefix):
+                number = key[offset:].split(self._field_separator, 1)[0]
+                if number.isascii() and number.isdigit() and len(number) <= 9:
+                    yield int(number)
+
+
 class PlanForm(FlaskForm):
     """The plan's title (in the page language) and its period."""
 
@@ -121,7 +134,7 @@ class MeasureForm(FlaskForm):
     lon = StringField(_l("Longitude"), render_kw={"inputmode": "decimal", "autocomplete": "off", "maxlength": 20})
     status = SelectField(_l("Status"), choices=[SelectChoice(k, v) for k, v in MEASURE_STATUS_LABELS.items()],
                          validate_choice=False, default="planned")
-    indicators = FieldList(FormField(IndicatorForm), min_entries=INDICATOR_ROWS, max_entries=INDICATOR_ROWS)
+    indicators = RowList(FormField(IndicatorForm), min_entries=INDICATOR_ROWS, max_entries=INDICATOR_ROWS)
 
     check: validation.Check | None = None
 

@@ -5,9 +5,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
 
-from ..municipalities.forms import TOO_LONG
+from ..municipalities.forms import TOO_LONG, InRange
 from . import scoring
 from .models import TOP_MAX
 
@@ -58,6 +58,7 @@ class WholeNumberField(IntegerField):
             return
         if not valuelist[0].strip():
             self.data = None
+            self.raw_data = []  # spaces only are nothing typed: InputRequired must not take them for a number
             return
         try:
             self.data = int(valuelist[0].strip())
@@ -115,7 +116,7 @@ def _rating_field(name: str) -> SelectField:
 
 def _police_field(name: str) -> WholeNumberField:
     return WholeNumberField(ASSESSMENT_LABELS[name], validators=[
-        Optional(), NumberRange(min=0, max=POLICE_MAX, message=WHOLE_NUMBER)],
+        Optional(), InRange(min=0, max=POLICE_MAX, message=WHOLE_NUMBER)],
         render_kw={"inputmode": "numeric", "min": 0})
 
 
@@ -165,6 +166,7 @@ class IsoDateField(DateField):
     def process_formdata(self, valuelist) -> None:
         if valuelist and not "".join(valuelist).strip():
             self.data = None  # InputRequired says what is missing
+            self.raw_data = []  # (spaces only are nothing typed: InputRequired must not take them for a date)
             return
         try:
             super().process_formdata(valuelist)

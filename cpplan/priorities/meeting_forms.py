@@ -38,7 +38,9 @@ class CountField(IntegerField):
         if raw == "" and self.empty is not None:
             self.data = self.empty
             return
-        if not (raw.isascii() and raw.isdigit()) or not self.low <= int(raw) <= self.high:
+        # More digits than the highest count has is too many (and int() refuses 4,300 digits or more).
+        if (not (raw.isascii() and raw.isdigit()) or len(raw.lstrip("0")) > len(str(self.high))
+                or not self.low <= int(raw) <= self.high):
             self.data = None
             raise ValueError(self.message())
         self.data = int(raw)

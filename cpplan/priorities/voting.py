@@ -42,7 +42,8 @@ def parse_count(raw: str | None) -> int | None:
     text = (raw or "").strip()
     if not text:
         return 0
-    if not text.isascii() or not text.isdigit():
+    # More digits than MAX_COUNT has is too many (and int() refuses 4,300 digits or more).
+    if not text.isascii() or not text.isdigit() or len(text.lstrip("0")) > len(str(MAX_COUNT)):
         return None
     value = int(text)
     return value if value <= MAX_COUNT else None

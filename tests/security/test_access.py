@@ -171,6 +171,20 @@ def test_unknown_municipality_and_ids_are_404(app, world, ctx):
         assert client.get(url).status_code == 404, url
 
 
+@pytest.mark.parametrize("big", [2**31, 2**63, 10**30])
+def test_ids_beyond_the_database_integer_are_404(app, world, ctx, big):
+    """An id past 2**63 - 1 could not even be bound by SQLite (OverflowError, a 500): every <int:> ends at 2**31 - 1."""
+    client = logged_in_client(app, world["users"]["admin"])
+    token = token_for(client, "admin")
+    before = snapshot(app)
+    for url in (f"/m/{ctx.home}/group/{big}", f"/admin/users/{big}", f"/m/{ctx.home}/plans/{big}/edit",
+                f"/admin/municipalities/{ctx.home}/areas/{big}"):
+        assert client.get(url).status_code == 404, url
+        assert client.post(url, data={"csrf_token": token, "name": "x"}).status_code == 404, url
+    assert snapshot(app) == before
+    assert client.get(f"/m/{ctx.home}/group/{2**31 - 1}").status_code == 404  # the largest id: no row, still 404
+
+
 def test_coordinator_cannot_demote_or_remove_themselves(app, world, ctx):
     email = world["users"]["coordinator"]
     client = logged_in_client(app, email)

@@ -223,6 +223,23 @@ def test_an_upload_over_the_import_limit_gets_the_translated_413_page_and_writes
     assert stored(app, fresh) == 1
 
 
+def test_only_logged_in_users_get_the_import_allowance(app, world):
+    """A stranger (no session) sending a file to the import address gets MAX_CONTENT_LENGTH, not the import
+    limit: the app never reads more than a form's worth of body for someone it would send to the login page."""
+    app.config.update(MAX_CONTENT_LENGTH=16 * 1024, CPPLAN_MAX_IMPORT_BYTES=1024 * 1024)
+    url = Importer(app, world).url
+    stranger = app.test_client()
+    token = token_for(stranger, "anonymous")
+    before = snapshot(app)
+    big = stranger.post(url, data={"csrf_token": token, "file": (Upload(export_csv(new_uuid(), padding=40 * 1024)),
+                                                                  "export.csv")}, content_type="multipart/form-data")
+    small = stranger.post(url, data={"csrf_token": token, "file": (Upload(export_csv(new_uuid())), "export.csv")},
+                          content_type="multipart/form-data")
+    assert big.status_code == 413
+    assert small.status_code == 302 and small.headers["Location"].startswith("/login")
+    assert snapshot(app) == before
+
+
 def test_every_other_post_keeps_max_content_length(app, world):
     """A body over MAX_CONTENT_LENGTH (a file, say) to any other POST rule is a 413 that writes nothing: only the
     import endpoints take more. (The offline-sync API has its own 64 KiB limit: the body is larger than both.)"""
