@@ -28,7 +28,6 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -63,35 +62,16 @@ def timed(function, repeat: int) -> dict:
 
 def add_big_plan(app, slug: str, measures: int) -> int:
     """Add an adopted plan of `measures` placed measures with money to the municipality; return its id."""
-    from datetime import date
-
     from plan_factory import make_plan
 
-    from cpplan.budget.models import Allocation, Expenditure
     from cpplan.extensions import db
-    from cpplan.municipalities.models import Area, Municipality
-    from cpplan.plans.models import Plan
+    from cpplan.municipalities.models import Municipality
 
     with app.app_context():
         municipality = db.session.scalar(db.select(Municipality).filter_by(slug=slug))
-        while len(municipality.areas) < 5:
-            n = len(municipality.areas)
-            municipality.areas.append(Area(kind="village", name_ky=f"Айыл {n}", name_ru=f"Село {n}",
-                                           name_en=f"Village {n}", lat=(municipality.lat or 42.5) + 0.02 * n,
-                                           lon=(municipality.lon or 72.2) - 0.03 * n))
-        db.session.commit()
         plan_id = make_plan(municipality.id, measures=measures, status="adopted", first_year=2026,
                             codes=("livestock_theft", "road_safety", "school_racketeering", "unsafe_spaces"))
-        plan = db.session.get(Plan, plan_id)
-        areas = municipality.areas
-        for n, measure in enumerate(plan.measures):
-            measure.area_id = areas[n % len(areas)].id
-            measure.status = ("planned", "in_progress", "done", "cancelled")[n % 4]
-            db.session.add(Allocation(measure_id=measure.id, source="local_budget", year=2026,
-                                      amount=Decimal(1000 + 37 * n)))
-            db.session.add(Expenditure(measure_id=measure.id, spent_on=date(2026, 4, 1), amount=Decimal(100 + n),
-                                       purpose="(bench)"))
-        db.session.commit()
+        harness.place_and_fund(plan_id)
         return plan_id
 
 

@@ -257,6 +257,17 @@ def test_public_page_queries_do_not_grow_with_measures(app, world, client):
     assert count_queries(app, client, public_url(world)) == few
 
 
+def test_plan_page_queries_do_not_grow_with_measures(app, world):
+    """The working group's plan page loads partners and indicators with the measures (it ran two per measure)."""
+    coordinator = logged_in_client(app, world["users"]["coordinator"])
+    few = count_queries(app, coordinator, f"/m/{world['home']}/plans/{adopted(app, world, measures=2)}")
+    with app.app_context():
+        db.session.execute(db.delete(Plan))
+        db.session.commit()
+    many = adopted(app, world, measures=12)
+    assert count_queries(app, coordinator, f"/m/{world['home']}/plans/{many}") == few
+
+
 def test_detail_and_overview_link_to_the_public_page(app, world):
     pid = adopted(app, world)
     coordinator = logged_in_client(app, world["users"]["coordinator"])

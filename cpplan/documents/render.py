@@ -27,10 +27,23 @@ def _stylesheet(path: str):
     return CSS(filename=path)
 
 
+@cache
+def _fonts():
+    """Return the font configuration (made once per process).
+
+    WeasyPrint makes a new one for every PDF unless given one: each loads Fontconfig's fonts into a new Pango
+    font map that is not all given back, so a gunicorn worker grew by about 0.2 MiB a PDF
+    (benchmarks/memory.py). Kept, the worker's memory stays flat. Sync workers make one PDF at a time.
+    """
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
 def pdf(doc: Document) -> bytes:
     """Return the document as an A4 PDF with page numbers in the footer."""
     from weasyprint import HTML  # imported when first needed: it takes a while to load
 
     static = Path(current_app.static_folder)
     return HTML(string=html(doc), base_url=str(static)).write_pdf(
-        stylesheets=[_stylesheet(str(static / STYLESHEET))])
+        stylesheets=[_stylesheet(str(static / STYLESHEET))], font_config=_fonts())
