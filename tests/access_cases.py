@@ -1011,21 +1011,26 @@ def progress_measure(c: Ctx) -> tuple[int, int, int]:
     return c._progress_measure
 
 
-def progress_survey(c: Ctx) -> int:
-    """Return the id of a closed follow-up survey of home in which 12 residents rate road safety 5 (first use)."""
-    if not hasattr(c, "_progress_survey"):
-        from cpplan.surveys import services
+def rated_follow_up_survey(c: Ctx, slug: str) -> int:
+    """Return a new closed follow-up survey of slug in which 12 residents rate road safety 5 (a published share)."""
+    from cpplan.surveys import services
 
-        with c.app.app_context():
-            survey = services.create_standard(c._municipality(c.home), "follow_up")
-            services.open_survey(survey)
-            db.session.commit()
-            for _n in range(12):
-                services.submit(survey, str(uuid.uuid4()), {"consent": "yes", "issue_seriousness": {"road_safety": 5}},
-                                "web")
-            services.close_survey(survey)
-            db.session.commit()
-            c._progress_survey = survey.id
+    with c.app.app_context():
+        survey = services.create_standard(c._municipality(slug), "follow_up")
+        services.open_survey(survey)
+        db.session.commit()
+        for _n in range(12):
+            services.submit(survey, str(uuid.uuid4()), {"consent": "yes", "issue_seriousness": {"road_safety": 5}},
+                            "web")
+        services.close_survey(survey)
+        db.session.commit()
+        return survey.id
+
+
+def progress_survey(c: Ctx) -> int:
+    """Return the id of home's rated follow-up survey (made on first use)."""
+    if not hasattr(c, "_progress_survey"):
+        c._progress_survey = rated_follow_up_survey(c, c.home)
     return c._progress_survey
 
 

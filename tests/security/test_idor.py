@@ -44,7 +44,8 @@ from wtforms.fields.core import UnboundField
 
 import cpplan
 from access_cases import (EXPECTED, EXPECTED_POST, OK, POSTS, Ctx, Post, Upload, logged_in_client, new_indicator,
-                          new_meeting, new_plan, new_vote, outcome, page_text, snapshot, token_for, translated)
+                          new_meeting, new_plan, new_vote, outcome, page_text, rated_follow_up_survey, snapshot,
+                          token_for, translated)
 from cpplan.extensions import db
 
 MISSING = 2_000_000_000   # an id no table has (and still below the API's 32-bit bound)
@@ -129,7 +130,7 @@ def _adopted(c: Ctx, slug: str) -> dict:
 
 def _from_survey(c: Ctx, slug: str) -> dict:
     """An adopted plan's survey-share indicator and a closed follow-up survey with a published figure."""
-    return {**_adopted(c, slug), "survey": follow_up_survey(c, slug)}
+    return {**_adopted(c, slug), "survey": rated_follow_up_survey(c, slug)}
 
 
 def _second_version(c: Ctx, slug: str) -> dict:
@@ -159,22 +160,6 @@ def _public_version(c: Ctx, slug: str) -> dict:
 def _vote(c: Ctx, slug: str) -> dict:
     meeting, vote, _code = new_vote(c, "open", slug)
     return {"meeting_id": meeting, "vote_id": vote}
-
-
-def follow_up_survey(c: Ctx, slug: str) -> int:
-    """Return a closed follow-up survey of slug in which 12 residents rate road safety 5 (a published share)."""
-    from cpplan.surveys import services
-
-    with c.app.app_context():
-        survey = services.create_standard(c._municipality(slug), "follow_up")
-        services.open_survey(survey)
-        db.session.commit()
-        for _n in range(12):
-            services.submit(survey, str(uuid.uuid4()), {"consent": "yes", "issue_seriousness": {"road_safety": 5}},
-                            "web")
-        services.close_survey(survey)
-        db.session.commit()
-        return survey.id
 
 
 # For every covered rule: make, in the municipality of slug, objects of the kind the rule's page or form works on
@@ -574,8 +559,8 @@ def _from_survey(field: str) -> Callable[[Ctx], BodyCase]:
 
     def case(c: Ctx) -> BodyCase:
         ids = _adopted(c, c.home)
-        home_survey = follow_up_survey(c, c.home)
-        foreign = {"survey": str(follow_up_survey(c, c.other)) if field == "survey" else str(home_survey),
+        home_survey = rated_follow_up_survey(c, c.home)
+        foreign = {"survey": str(rated_follow_up_survey(c, c.other)) if field == "survey" else str(home_survey),
                    "issue": _foreign_code(c) if field == "issue" else "road_safety"}
         url = (f"/m/{c.home}/plans/{ids['plan_id']}/measures/{ids['measure_id']}/progress/indicators/"
                f"{ids['indicator_id']}/from-survey")
