@@ -77,15 +77,20 @@ class Tally:
             return len(self.acked)
 
 
-def post(port: int, path: str, body: bytes, client: str) -> int:
+def status_of(port: int, method: str, path: str, body: bytes | None = None, headers: dict | None = None) -> int:
+    """Send one request on a new connection; return its status (the body is read and dropped)."""
     conn = http.client.HTTPConnection(harness.HOST, port, timeout=30)
     try:
-        conn.request("POST", path, body=body, headers={"Content-Type": "application/json", "X-Forwarded-For": client})
+        conn.request(method, path, body=body, headers=headers or {})
         response = conn.getresponse()
         response.read()
         return response.status
     finally:
         conn.close()
+
+
+def post(port: int, path: str, body: bytes, client: str) -> int:
+    return status_of(port, "POST", path, body, {"Content-Type": "application/json", "X-Forwarded-For": client})
 
 
 def send(port: int, path: str, job: tuple[str, bytes, str], tally: Tally) -> None:
@@ -187,8 +192,8 @@ def check_restore(env: dict, tmp: Path, token: str, questions: list, before: set
     report["db_upgrade_exit"] = upgrade.returncode
     with harness.gunicorn("wsgi:app", env=restore_env, log=tmp / "restored.log", workers=1,
                           ready_path="/healthz") as app:
-        report["healthz"] = _status(app.port, "/healthz")
-        report["landing_page"] = _status(app.port, "/?lang=ky")
+        report["healthz"] = status_of(app.port, "GET", "/healthz")
+        report["landing_page"] = status_of(app.port, "GET", "/?lang=ky")
         report["survey_questions"] = len(get_json(app.port, f"/api/v1/surveys/{token}")["questions"])
         new_uuid = str(uuid.uuid4())
         body = json.dumps({"uuid": new_uuid, "answers": realistic_answers(questions, random.Random(7)),
@@ -200,17 +205,6 @@ def check_restore(env: dict, tmp: Path, token: str, questions: list, before: set
                     and report["db_upgrade_exit"] == 0 and report["healthz"] == 200 and report["landing_page"] == 200
                     and report["new_submission"] == 201 and report["new_submission_stored"])
     return report
-
-
-def _status(port: int, path: str) -> int:
-    conn = http.client.HTTPConnection(harness.HOST, port, timeout=30)
-    try:
-        conn.request("GET", path)
-        response = conn.getresponse()
-        response.read()
-        return response.status
-    finally:
-        conn.close()
 
 
 def tallies_match(database_url: str, token: str) -> dict:
